@@ -1,0 +1,6 @@
+// The command registry: each command lives in its own file and exports a `register` function.
+// Adding a command = one import and one entry here.
+import type { Command } from 'commander';
+import { registerInfo } from './info.ts';
+
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerInfo];
