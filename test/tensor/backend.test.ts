@@ -33,6 +33,7 @@ function maxRelDiff(a: number[], b: number[]): number {
 
 describe('tensor backend', () => {
   it('wasm with the transposed-matMul fix matches cpu in values and gradients (1e-4 relative)', async () => {
+    await initBackend('wasm'); // registers the wasm backend
     const cpu = await denseGradients('cpu');
     const wasm = await denseGradients('wasm');
     expect(Math.abs(wasm.value - cpu.value) / cpu.value).toBeLessThan(1e-5);
