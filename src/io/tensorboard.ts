@@ -114,7 +114,7 @@ export class SummaryWriter implements ScalarLogger {
   constructor(logDir: string) {
     mkdirSync(logDir, { recursive: true });
     this.file = newEventFileName(logDir);
-    this.fd = openSync(this.file, 'a');
+    this.fd = openSync(this.file, 'ax'); // 'x': never interleave with another writer's file
     this.pending.push(frameRecord(encodeEvent({ wallTime: Date.now() / 1000, step: 0, fileVersion: FILE_VERSION })));
     this.flush();
   }
