@@ -50,7 +50,7 @@ export function toArrowIpc(columns: Columns): Uint8Array {
 export function readArrowFile(file: string): Record<string, number[] | string[]> {
   const table = tableFromIPC(readFileSync(file));
   const out: Record<string, number[] | string[]> = {};
-  for (const field of table.schema.fields) out[field.name] = Array.from(table.getChild(field.name)!.toArray());
+  for (const field of table.schema.fields) out[field.name] = Array.from(table.getChild(field.name)!.toArray()) as number[] | string[];
   return out;
 }
 

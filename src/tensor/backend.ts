@@ -149,7 +149,8 @@ function transposeThenMultiply(original: tf.KernelConfig, args: KernelArgs) {
     inputs,
     attrs: { ...args.attrs, transposeA: false, transposeB: false },
   });
-  for (const t of temporaries) args.backend.disposeData(t.dataId);
+  const backend = args.backend as { disposeData(dataId: object): void };
+  for (const t of temporaries) backend.disposeData(t.dataId);
   return out;
 }
 
