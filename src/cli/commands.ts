@@ -2,5 +2,7 @@
 // Adding a command = one import and one entry here.
 import type { Command } from 'commander';
 import { registerInfo } from './info.ts';
+import { registerTrain } from './train.ts';
+import { registerEvaluate } from './evaluate.ts';
 
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerInfo];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerTrain, registerEvaluate, registerInfo];

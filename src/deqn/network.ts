@@ -53,6 +53,9 @@ export function decodeOutput(raw: tf.Tensor2D, decode: Decoding): tf.Tensor2D {
 export class Mlp {
   readonly spec: NetworkSpec;
   readonly variables: tf.Variable[];
+  /** Layer names of the variables (dense0/kernel, dense0/bias, ...), for checkpoints. tfjs variable
+   * names must be unique per process, so the variables themselves get generated names. */
+  readonly names: string[];
   readonly outputDim: number;
 
   constructor(spec: NetworkSpec, rng: Rng) {
@@ -60,6 +63,7 @@ export class Mlp {
     this.outputDim = spec.outputs.reduce((n, g) => n + g.size, 0);
     const widths = [spec.inputDim, ...spec.hidden, this.outputDim];
     this.variables = [];
+    this.names = [];
     for (let l = 0; l + 1 < widths.length; l++) {
       const [fanIn, fanOut] = [widths[l], widths[l + 1]];
       // He-uniform for ReLU-like layers, Glorot-uniform otherwise; the output layer is Glorot.
@@ -69,8 +73,8 @@ export class Mlp {
       const w = new Float32Array(fanIn * fanOut);
       for (let i = 0; i < w.length; i++) w[i] = (2 * rng.uniform() - 1) * limit;
       if (isOutput && spec.outputInit === 'zeros') w.fill(0);
-      this.variables.push(tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true, `dense${l}/kernel`));
-      this.variables.push(tf.variable(tf.zeros([fanOut]), true, `dense${l}/bias`));
+      this.variables.push(tf.variable(tf.tensor2d(w, [fanIn, fanOut])), tf.variable(tf.zeros([fanOut])));
+      this.names.push(`dense${l}/kernel`, `dense${l}/bias`);
     }
   }
 
@@ -107,7 +111,7 @@ export class Mlp {
   setWeightValues(values: readonly Float32Array[]): void {
     if (values.length !== this.variables.length) throw new Error(`expected ${this.variables.length} weight arrays, got ${values.length}`);
     this.variables.forEach((v, i) => {
-      if (values[i].length !== v.size) throw new Error(`weight ${v.name}: expected ${v.size} values, got ${values[i].length}`);
+      if (values[i].length !== v.size) throw new Error(`weight ${this.names[i]}: expected ${v.size} values, got ${values[i].length}`);
       tf.tidy(() => v.assign(tf.tensor(values[i], v.shape)));
     });
   }

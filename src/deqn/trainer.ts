@@ -25,7 +25,7 @@ export interface EpisodeMetrics {
   statesPerSecond: number;
   msPerStep: number;
   /** Set on episodes where the stop criterion was checked on fresh states. */
-  check?: Record<string, ErrorStats>;
+  check?: ErrorTable;
 }
 
 /** Receives scalars per episode (the TensorBoard writer implements it). */
@@ -148,7 +148,7 @@ export class Trainer {
   }
 
   /** True when the stop criterion holds on `stats`. */
-  meetsStopCriterion(stats: Record<string, ErrorStats>): boolean {
+  meetsStopCriterion(stats: ErrorTable['families']): boolean {
     const stop = this.config.stopAt;
     if (!stop) return false;
     const families = stop.families ?? this.model.residualFamilies;
@@ -156,23 +156,30 @@ export class Trainer {
   }
 }
 
-/** Error statistics of every residual family (and reference errors) at `states`, in chunks. */
-export function errorTable(model: DynamicModel, net: Mlp, states: Float32Array, chunk = 4096): Record<string, ErrorStats> {
+export interface ErrorTable {
+  /** Statistics of |residual| per residual family. */
+  families: Record<string, ErrorStats>;
+  /** Statistics of the relative policy error against a known exact solution, per policy (if the model has one). */
+  policyError: Record<string, ErrorStats>;
+}
+
+/** Error statistics of every residual family (and policy errors) at `states`, in chunks. */
+export function errorTable(model: DynamicModel, net: Mlp, states: Float32Array, chunk = 4096): ErrorTable {
   const dim = model.stateDim;
   const n = states.length / dim;
-  const collected: Record<string, number[][]> = {};
-  const push = (name: string, t: tf.Tensor) => (collected[name] ??= []).push(Array.from(t.dataSync()));
+  const collected = { families: {} as Record<string, number[][]>, policyError: {} as Record<string, number[][]> };
+  const push = (into: Record<string, number[][]>, name: string, t: tf.Tensor) => (into[name] ??= []).push(Array.from(t.dataSync()));
   for (let start = 0; start < n; start += chunk) {
     const size = Math.min(chunk, n - start);
     tf.tidy(() => {
       const x = tf.tensor2d(states.subarray(start * dim, (start + size) * dim), [size, dim]);
       const { policy, residuals } = evaluateResiduals(model, networkPolicy(model, net), x);
-      for (const f of model.residualFamilies) push(f, residuals[f]);
+      for (const f of model.residualFamilies) push(collected.families, f, residuals[f]);
       const reference = model.referenceErrors?.(x, policy) ?? {};
-      for (const [name, e] of Object.entries(reference)) push(name, e);
+      for (const [name, e] of Object.entries(reference)) push(collected.policyError, name, e);
     });
   }
-  const table: Record<string, ErrorStats> = {};
-  for (const [name, parts] of Object.entries(collected)) table[name] = errorStats(parts.flat());
-  return table;
+  const summarise = (parts: Record<string, number[][]>) =>
+    Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, errorStats(v.flat())]));
+  return { families: summarise(collected.families), policyError: summarise(collected.policyError) };
 }

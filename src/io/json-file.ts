@@ -22,9 +22,9 @@ function issuePath(path: readonly PropertyKey[]): string {
 }
 
 /** Validates `data` against `schema`; the first problem becomes a one-line UsageError. */
-export function parseWithSchema<S extends z.ZodType>(schema: S, data: unknown, file: string): z.output<S> {
+export function parseWithSchema<S extends z.ZodType>(schema: S, data: unknown, file: string, pathPrefix: PropertyKey[] = []): z.output<S> {
   const result = schema.safeParse(data);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  throw new UsageError(`${file}: field "${issuePath(issue.path)}": ${issue.message}`);
+  throw new UsageError(`${file}: field "${issuePath([...pathPrefix, ...issue.path])}": ${issue.message}`);
 }

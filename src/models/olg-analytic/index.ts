@@ -73,7 +73,7 @@ export function createOlgAnalytic(params: OlgAnalyticParams): DynamicModel<OlgAn
       return { euler, feasibility };
     },
 
-    referenceErrors: params.gamma === 1 ? (states, policy) => ({ savingsPolicy: closedFormRelativeError(economy, states, policy) }) : undefined,
+    referenceErrors: params.gamma === 1 ? (states, policy) => ({ savings: closedFormRelativeError(economy, states, policy) }) : undefined,
   };
 }
 

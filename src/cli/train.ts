@@ -1,0 +1,103 @@
+// `deqn train <config.json>`: a training run with progress, TensorBoard logs in runs/<id>/ and
+// checkpoints in checkpoints/<id>/; `--resume <id>` continues a run from its latest checkpoint.
+import type { Command } from 'commander';
+import { basename } from 'node:path';
+import { initBackend } from '../tensor/backend.ts';
+import { loadRunConfig } from '../io/run-config.ts';
+import { UsageError } from '../io/errors.ts';
+import { TrainingRun, type RunLocations } from '../run/training-run.ts';
+import { formatErrorTable } from '../report/error-table.ts';
+import { integerOption } from './options.ts';
+import { TrainingProgress } from './progress.ts';
+
+interface TrainOptions {
+  name?: string;
+  seed?: string;
+  episodes?: string;
+  resume?: string;
+  backend?: string;
+  checkpoints: string;
+  runs: string;
+}
+
+function defaultRunId(configFile: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${basename(configFile, '.json')}-${stamp}`;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a deep equilibrium net on a model config (or continue a run with --resume)')
+    .argument('[config]', 'run config (JSON), e.g. models/olg-analytic.json')
+    .option('--name <run-id>', 'run id (default: <config name>-<date>-<time>)')
+    .option('--seed <n>', 'override the config seed')
+    .option('--episodes <n>', 'override the number of episodes (with --resume: the new total)')
+    .option('--resume <run-id>', 'continue run <run-id> from its latest checkpoint')
+    .option('--backend <name>', 'tensor backend: tensorflow-gpu, tensorflow, wasm, cpu')
+    .option('--checkpoints <dir>', 'where run checkpoints live', 'checkpoints')
+    .option('--runs <dir>', 'where TensorBoard logs live', 'runs')
+    .action(async (configFile: string | undefined, opts: TrainOptions) => {
+      const run = await openRun(configFile, opts);
+      await executeRun(run);
+    });
+}
+
+async function openRun(configFile: string | undefined, opts: TrainOptions): Promise<TrainingRun> {
+  const where: RunLocations = { checkpointsRoot: opts.checkpoints, runsRoot: opts.runs };
+  const episodes = integerOption('--episodes', opts.episodes, 1);
+  if (opts.resume !== undefined) {
+    if (configFile !== undefined || opts.seed !== undefined || opts.name !== undefined) {
+      throw new UsageError('--resume continues a run with its saved config; do not pass a config file, --seed or --name with it');
+    }
+    await initBackend(opts.backend);
+    return TrainingRun.resume(opts.resume, where, episodes);
+  }
+  if (configFile === undefined) throw new UsageError('train: missing <config> (a run config JSON file) or --resume <run-id>');
+  const config = loadRunConfig(configFile);
+  const seed = integerOption('--seed', opts.seed, 0, 2 ** 31 - 1);
+  if (seed !== undefined) config.seed = seed;
+  if (episodes !== undefined) config.training.episodes = episodes;
+  await initBackend(opts.backend);
+  return TrainingRun.create(config, opts.name ?? defaultRunId(configFile), where);
+}
+
+async function executeRun(run: TrainingRun): Promise<void> {
+  const total = run.config.training.episodes;
+  process.stderr.write(`run ${run.runId}: model ${run.config.model}, episodes ${run.trainer.episode + 1}..${total}, checkpoints in ${run.runDir}\n`);
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('\ninterrupt: finishing this episode and saving a checkpoint (press again to quit now)\n');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = new TrainingProgress(total, run.trainer.episode);
+  const started = performance.now();
+  const { paths, periodsPerEpisode, epochsPerEpisode } = run.config.training;
+  let states = 0;
+  let reason: string;
+  try {
+    reason = run.train((m) => {
+      states += paths * periodsPerEpisode * epochsPerEpisode;
+      progress.update(m);
+    }, () => interrupted);
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    run.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const table = run.evaluate(run.config.evaluation.states, 'final');
+  const lines = [
+    '',
+    `run ${run.runId} stopped (${reason}) after episode ${run.trainer.episode}: ${seconds.toFixed(1)} s, ${Math.round(states / seconds)} training states/s`,
+    `error table on ${run.config.evaluation.states} fresh simulated states (|residual|; policy error relative to the exact solution):`,
+    formatErrorTable(table),
+    `checkpoint: ${run.runDir}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  if (reason === 'interrupted') process.exitCode = 130;
+}

@@ -1,0 +1,186 @@
+// A training run on disk: builds the model, network and trainer from a config (or a checkpoint),
+// runs episodes, logs scalars to TensorBoard and writes checkpoints. The CLI (train, evaluate) and
+// the benchmarks drive runs through this module; the engine in src/deqn knows nothing of files.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Rng } from '../tensor/rng.ts';
+import { Mlp } from '../deqn/network.ts';
+import { Trainer, errorTable, type EpisodeMetrics, type ErrorTable } from '../deqn/trainer.ts';
+import type { DynamicModel } from '../deqn/model.ts';
+import { DYNAMIC_MODELS } from '../models/registry.ts';
+import { validateRunConfig, type RunConfig } from '../io/run-config.ts';
+import { readSnapshot, writeRunConfig, writeSnapshot, type LoadedSnapshot, type Snapshot } from '../io/checkpoint.ts';
+import { readJsonFile } from '../io/json-file.ts';
+import { NullLogger, SummaryWriter, type ScalarLogger } from '../io/tensorboard.ts';
+import { UsageError } from '../io/errors.ts';
+
+export interface RunLocations {
+  /** Parent of checkpoints/<run-id>/ (default ./checkpoints). */
+  checkpointsRoot: string;
+  /** Parent of runs/<run-id>/ TensorBoard logs (default ./runs); undefined disables logging. */
+  runsRoot?: string;
+}
+
+export const DEFAULT_LOCATIONS: RunLocations = { checkpointsRoot: 'checkpoints', runsRoot: 'runs' };
+
+export class TrainingRun {
+  readonly runId: string;
+  readonly config: RunConfig;
+  readonly model: DynamicModel;
+  readonly net: Mlp;
+  readonly trainer: Trainer;
+  readonly runDir: string;
+  private logger: ScalarLogger = new NullLogger();
+
+  private constructor(runId: string, config: RunConfig, runDir: string, rng: Rng) {
+    this.runId = runId;
+    this.config = config;
+    this.runDir = runDir;
+    this.model = DYNAMIC_MODELS[config.model].create(config.params);
+    this.net = new Mlp({ inputDim: this.model.featureDim, outputs: this.model.outputs, ...config.network }, rng);
+    this.trainer = new Trainer(this.model, this.net, config.training, config.seed, rng);
+  }
+
+  /** A new run; refuses to overwrite an existing run directory. */
+  static create(config: RunConfig, runId: string, where: RunLocations = DEFAULT_LOCATIONS): TrainingRun {
+    const runDir = resolve(where.checkpointsRoot, runId);
+    if (existsSync(runDir)) {
+      throw new UsageError(`run "${runId}" already exists in ${where.checkpointsRoot}/; continue it with --resume ${runId} or choose another --name`);
+    }
+    const run = new TrainingRun(runId, config, runDir, Rng.fromSeed(config.seed));
+    writeRunConfig(runDir, config);
+    run.trainer.burnIn();
+    run.openLogger(where);
+    return run;
+  }
+
+  /** Continues run `runId` from its latest snapshot; `episodes` may raise the episode budget. */
+  static resume(runId: string, where: RunLocations = DEFAULT_LOCATIONS, episodes?: number): TrainingRun {
+    const runDir = resolve(where.checkpointsRoot, runId);
+    if (!existsSync(runDir)) throw new UsageError(`--resume ${runId}: no run directory ${join(where.checkpointsRoot, runId)}`);
+    const run = TrainingRun.fromSnapshot(readSnapshot(runDir), episodes);
+    run.openLogger(where);
+    return run;
+  }
+
+  /** Rebuilds a run from a checkpoint for evaluation (nothing is written). */
+  static load(checkpointPath: string): TrainingRun {
+    return TrainingRun.fromSnapshot(readSnapshot(checkpointPath));
+  }
+
+  private static fromSnapshot(snap: LoadedSnapshot, episodes?: number): TrainingRun {
+    const configFile = join(snap.runDir, 'config.json');
+    const config = validateRunConfig(readJsonFile(configFile, 'run config'), configFile);
+    if (episodes !== undefined) config.training.episodes = episodes;
+    if (config.model !== snap.manifest.model) {
+      throw new UsageError(`${snap.dir}: checkpoint is of model "${snap.manifest.model}" but ${configFile} names "${config.model}"`);
+    }
+    const run = new TrainingRun(snap.manifest.runId, config, snap.runDir, Rng.fromSeed(config.seed));
+    run.restore(snap);
+    return run;
+  }
+
+  private restore(snap: LoadedSnapshot): void {
+    const expected = this.net.variables.map((v) => v.shape.join('x')).join(',');
+    const found = snap.weights.map((w) => w.shape.join('x')).join(',');
+    if (expected !== found) {
+      throw new UsageError(`${snap.dir}: checkpoint weights (${found}) do not match the network of its config (${expected})`);
+    }
+    const statesExpected = this.trainer.simulator.states.length;
+    if (snap.simulationStates.values.length !== statesExpected) {
+      throw new UsageError(`${snap.dir}: checkpoint holds ${snap.simulationStates.values.length} simulation values, the config needs ${statesExpected}`);
+    }
+    this.net.setWeightValues(snap.weights.map((w) => w.values));
+    this.trainer.adam.setState(snap.adamIterations, snap.optimizer.map((o) => o.values));
+    this.trainer.rng = Rng.fromState(snap.rngState);
+    this.trainer.simulator.states = snap.simulationStates.values;
+    this.trainer.episode = snap.episode;
+  }
+
+  private openLogger(where: RunLocations): void {
+    if (where.runsRoot) this.logger = new SummaryWriter(join(where.runsRoot, this.runId));
+  }
+
+  snapshot(): Snapshot {
+    const vars = this.net.variables;
+    // Adam's state is [first moments..., second moments...] in variable order.
+    const named = (values: Float32Array[], prefix: (i: number) => string) =>
+      values.map((v, i) => ({ name: prefix(i) + this.net.names[i % vars.length], shape: vars[i % vars.length].shape, values: v }));
+    return {
+      episode: this.trainer.episode,
+      rngState: this.trainer.rng.state(),
+      adamIterations: this.trainer.adam.iterations,
+      weights: named(this.net.weightValues(), () => ''),
+      optimizer: named(this.trainer.adam.stateValues(), (i) => (i < vars.length ? 'adam/m/' : 'adam/v/')),
+      simulationStates: { shape: [this.trainer.simulator.paths, this.model.stateDim], values: this.trainer.simulator.states.slice() },
+    };
+  }
+
+  save(): string {
+    return writeSnapshot(this.runDir, this.runId, this.config.model, this.config.seed, this.snapshot(), this.config.checkpoint.keep);
+  }
+
+  /** Error table on `states` fresh simulated states (a separate random stream labelled `label`). */
+  evaluate(states: number, label: string): ErrorTable {
+    const fresh = this.trainer.freshStates(states, this.config.evaluation.burnInPeriods, label);
+    return errorTable(this.model, this.net, fresh);
+  }
+
+  /**
+   * Trains until the episode budget is spent, the stop criterion holds, or `interrupted()` turns
+   * true (then the current episode finishes and is saved). Returns why it stopped.
+   */
+  train(onEpisode: (m: EpisodeMetrics) => void, interrupted: () => boolean = () => false): 'budget' | 'converged' | 'interrupted' {
+    const { training, checkpoint } = this.config;
+    while (this.trainer.episode < training.episodes) {
+      const m = this.trainer.runEpisode();
+      if (!Number.isFinite(m.loss)) {
+        throw new UsageError(
+          `training diverged at episode ${m.episode} (loss ${m.loss}); lower training.learningRate or tighten training.clipGradients in the config; the last good checkpoint is in ${this.runDir}`,
+        );
+      }
+      const stop = training.stopAt;
+      let converged = false;
+      if (stop && m.episode % stop.checkEvery === 0) {
+        m.check = this.evaluate(stop.states, `check:${m.episode}`);
+        converged = this.trainer.meetsStopCriterion(m.check.families);
+      }
+      this.log(m);
+      onEpisode(m);
+      const stopping = interrupted();
+      const last = converged || stopping || this.trainer.episode >= training.episodes;
+      if (m.episode % checkpoint.every === 0 || last) this.save();
+      if (converged) return 'converged';
+      if (stopping) return 'interrupted';
+    }
+    return 'budget';
+  }
+
+  private log(m: EpisodeMetrics): void {
+    const step = m.episode;
+    this.logger.scalar('loss', m.loss, step);
+    this.logger.scalar('learning_rate', m.learningRate, step);
+    this.logger.scalar('states_per_second', m.statesPerSecond, step);
+    for (const [f, s] of Object.entries(m.families)) {
+      this.logger.scalar(`residuals/${f}/mean`, s.mean, step);
+      this.logger.scalar(`residuals/${f}/max`, s.max, step);
+    }
+    for (const [f, s] of Object.entries(m.check?.families ?? {})) {
+      this.logger.scalar(`fresh_states/${f}/mean`, s.mean, step);
+      this.logger.scalar(`fresh_states/${f}/max`, s.max, step);
+    }
+    for (const [p, s] of Object.entries(m.check?.policyError ?? {})) this.logger.scalar(`policy_error/${p}/mean`, s.mean, step);
+    this.logger.flush();
+  }
+
+  close(): void {
+    this.logger.close();
+  }
+
+  /** Frees the network and optimizer tensors (for programs that run several runs). */
+  dispose(): void {
+    this.close();
+    this.trainer.adam.dispose();
+    this.net.dispose();
+  }
+}
