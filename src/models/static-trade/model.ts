@@ -1,0 +1,173 @@
+// The static trade-policy model (MODELS.md §D): baseline from data, equilibrium in changes for any
+// policy, welfare, and the welfare gradient with respect to every wedge by one adjoint solve (§D.4).
+//
+// Trade imbalances (MODELS.md §D.1), selectable:
+//  - 'fixed-deficits': D_i is held at its data value in units of the numeraire (world labour income,
+//    H10), i.e. as a share of world income (Caliendo–Parro / Dekle–Eaton–Kortum practice);
+//  - 'balanced-baseline': first solve the data's policy with D_i' = 0, rebuild the data from that
+//    equilibrium (flows λ'X', same wedges) and use it as the baseline with D = 0 throughout
+//    (Zi Wang's course code, "trade balance adjustment").
+import { UsageError } from '../../io/errors.ts';
+import type { TradeData } from './data/types.ts';
+import { buildBaseline, type Baseline, type ImbalanceTreatment } from './baseline.ts';
+import { HatSystem, type Wedges, type WedgeAdjoint } from './hat-system.ts';
+import { NewtonKrylov, DEFAULT_NEWTON, type NewtonOptions } from './solver/newton-krylov.ts';
+import { solveFixedPoint } from './fixed-point.ts';
+
+export interface SolverSettings {
+  method: 'newton' | 'fixed-point';
+  /** Relative tolerance on the scaled residuals. */
+  tolerance: number;
+  maxIterations: number;
+  /** Fixed-point damping ϖ. */
+  damping: number;
+  /** Largest system solved with a dense LU preconditioner. */
+  denseLimit: number;
+}
+
+export const DEFAULT_SOLVER: SolverSettings = { method: 'newton', tolerance: 1e-10, maxIterations: 50, damping: 0.1, denseLimit: 5000 };
+
+export interface Equilibrium {
+  wedges: Wedges;
+  system: HatSystem;
+  z: Float64Array;
+  /** ln Ŵ_i per country (MODELS.md §D.3 welfare). */
+  logWelfare: Float64Array;
+  iterations: number;
+  residualMax: number;
+}
+
+export class StaticTradeModel {
+  readonly base: Baseline;
+  readonly deficit: Float64Array;
+  readonly solver: NewtonKrylov;
+  readonly settings: SolverSettings;
+  /** The last solution, reused as the starting point of the next solve (policies move little). */
+  private warm: Float64Array | null = null;
+  solves = 0;
+
+  constructor(data: TradeData, readonly imbalances: ImbalanceTreatment = 'fixed-deficits', settings: Partial<SolverSettings> = {}) {
+    this.settings = { ...DEFAULT_SOLVER, ...settings };
+    const newton: NewtonOptions = {
+      ...DEFAULT_NEWTON,
+      tol: this.settings.tolerance,
+      maxIterations: this.settings.maxIterations,
+      denseLimit: this.settings.denseLimit,
+    };
+    this.solver = new NewtonKrylov(newton);
+    let base = buildBaseline(data);
+    if (imbalances === 'balanced-baseline') {
+      const zero = new Float64Array(base.N);
+      const sys = new HatSystem(base, dataWedges(base), zero);
+      const res = this.runSolver(sys, sys.baselinePoint());
+      base = buildBaseline(rebuildData(base, sys, res.z));
+      this.deficit = zero;
+    } else this.deficit = Float64Array.from(base.deficit);
+    this.base = base;
+  }
+
+  get countries(): string[] {
+    return this.base.data.countries;
+  }
+
+  /** The data's policy (all hats equal one at it, D1). */
+  dataWedges(): Wedges {
+    return dataWedges(this.base);
+  }
+
+  private runSolver(sys: HatSystem, z0: Float64Array): { z: Float64Array; iterations: number; residualMax: number } {
+    const s = this.settings;
+    const res =
+      s.method === 'fixed-point'
+        ? solveFixedPoint(sys, z0, { damping: s.damping, tol: s.tolerance, maxIterations: s.maxIterations })
+        : this.solver.solve(sys, z0);
+    if (!res.converged) {
+      throw new Error(`equilibrium not found: ${s.method} stopped after ${res.iterations} iterations with residual ${res.residualMax.toExponential(2)}`);
+    }
+    return res;
+  }
+
+  solve(wedges: Wedges, start?: Float64Array): Equilibrium {
+    checkWedges(wedges, this.base);
+    const system = new HatSystem(this.base, wedges, this.deficit);
+    const fromWarm = !start && this.warm !== null;
+    const z0 = start ?? this.warm ?? system.baselinePoint();
+    let res;
+    try {
+      res = this.runSolver(system, z0);
+    } catch (err) {
+      if (!fromWarm) throw err;
+      res = this.runSolver(system, system.baselinePoint()); // a bad warm start: retry from the baseline
+    }
+    this.warm = res.z;
+    this.solves++;
+    return { wedges, system, z: res.z, logWelfare: this.logWelfare(system, res.z), iterations: res.iterations, residualMax: res.residualMax };
+  }
+
+  logWelfare(sys: HatSystem, z: Float64Array): Float64Array {
+    const { N, J, alpha } = this.base;
+    const out = new Float64Array(N);
+    for (let i = 0; i < N; i++) {
+      let v = Math.log(z[sys.offY + i]);
+      for (let j = 0; j < J; j++) v -= alpha[i * J + j] * z[sys.offP + i * J + j];
+      out[i] = v;
+    }
+    return out;
+  }
+
+  /**
+   * ∇ over all wedges of Φ = Σ_i weights_i ln Ŵ_i, by one adjoint solve (MODELS.md §D.4):
+   * Jᵀ v = ∂Φ/∂z, then ∇Φ = −vᵀ ∂F/∂wedges (Φ has no direct dependence on the wedges:
+   * Y' is an unknown and tariff revenue enters through (H9)).
+   */
+  welfareGradient(eq: Equilibrium, weights: ArrayLike<number>): WedgeAdjoint {
+    const { N, J, alpha } = this.base;
+    const sys = eq.system;
+    const g = new Float64Array(sys.size);
+    for (let i = 0; i < N; i++) {
+      const w = weights[i];
+      if (w === 0) continue;
+      g[sys.offY + i] += w / eq.z[sys.offY + i];
+      for (let j = 0; j < J; j++) g[sys.offP + i * J + j] -= w * alpha[i * J + j];
+    }
+    const v = this.solver.adjoint(sys, eq.z, g);
+    const adj = sys.vjpWedges(eq.z, v);
+    for (const arr of [adj.tariff, adj.exportTax, adj.subsidy]) for (let k = 0; k < arr.length; k++) arr[k] = -arr[k];
+    return adj;
+  }
+}
+
+export function dataWedges(base: Baseline): Wedges {
+  return {
+    tariff: Float64Array.from(base.data.tariff),
+    exportTax: Float64Array.from(base.data.exportTax),
+    subsidy: Float64Array.from(base.data.subsidy),
+    iceberg: new Float64Array(base.data.tariff.length).fill(1),
+  };
+}
+
+function checkWedges(w: Wedges, base: Baseline): void {
+  const { N, J } = base;
+  for (let k = 0; k < N * N * J; k++) {
+    if (!(w.tariff[k] > -1) || !(w.exportTax[k] > -1) || !(w.iceberg[k] > 0)) {
+      throw new UsageError(`policy: tariffs and export taxes must be > -1 and iceberg changes > 0 (entry ${k})`);
+    }
+  }
+  for (let k = 0; k < N * J; k++) if (!(w.subsidy[k] < 1)) throw new UsageError(`policy: subsidies must be < 1 (entry ${k})`);
+}
+
+/** Data consistent with an equilibrium z: flows λ'X' (buyer spending), same wedges and shares. */
+function rebuildData(base: Baseline, sys: HatSystem, z: Float64Array): TradeData {
+  const { N, J } = base;
+  const { lambda } = sys.shares(z);
+  const spending = new Float64Array(N * N * J);
+  for (let i = 0; i < N; i++) {
+    for (let n = 0; n < N; n++) {
+      for (let j = 0; j < J; j++) {
+        const k = (i * N + n) * J + j;
+        spending[k] = lambda[k] * z[sys.offX + n * J + j] * base.absorptionScale[n * J + j];
+      }
+    }
+  }
+  return { ...base.data, spending, name: `${base.data.name} (balanced baseline)` };
+}
