@@ -1,0 +1,114 @@
+// Policy optima over a PolicyObjective (MODELS.md §D.4): a player's best response (unilateral optimum)
+// with the others' instruments fixed, the Nash equilibrium by damped Jacobi best-response dynamics,
+// and the cooperative optimum maximising Σ_p weight_p · welfare_p (sum of log welfare by default).
+import { type PolicyObjective, coordinatesOf, unitWeights } from './objective.ts';
+import { minimizeBounded, type MinimizeResult } from './lbfgsb.ts';
+import { minimizeAdam } from './adam.ts';
+
+export interface OptimizerSettings {
+  method: 'lbfgsb' | 'adam';
+  maxIterations: number;
+  /** L-BFGS-B: projected-gradient tolerance. Adam: step tolerance. */
+  tolerance: number;
+  /** Adam only. */
+  learningRate: number;
+}
+
+export const DEFAULT_OPTIMIZER: OptimizerSettings = { method: 'lbfgsb', maxIterations: 200, tolerance: 1e-7, learningRate: 0.01 };
+
+export interface Progress {
+  (message: string): void;
+}
+
+/** Maximises Σ weights·welfare over the coordinates `coords`, the others fixed at `a`. */
+export function maximizeOver(
+  objective: PolicyObjective,
+  a: Float64Array,
+  coords: readonly number[],
+  weights: Float64Array,
+  settings: OptimizerSettings = DEFAULT_OPTIMIZER,
+): MinimizeResult & { a: Float64Array; welfare: Float64Array } {
+  const full = Float64Array.from(a);
+  const lo = Float64Array.from(coords, (k) => objective.lower[k]);
+  const hi = Float64Array.from(coords, (k) => objective.upper[k]);
+  const fg = (x: Float64Array) => {
+    coords.forEach((k, c) => (full[k] = x[c]));
+    const w = objective.welfare(full);
+    let value = 0;
+    for (let p = 0; p < w.length; p++) value += weights[p] * w[p];
+    const g = objective.gradient(full, weights);
+    // Minimise the negative.
+    return { value: -value, gradient: Float64Array.from(coords, (k) => -g[k]) };
+  };
+  const x0 = Float64Array.from(coords, (k) => a[k]);
+  const res =
+    settings.method === 'adam'
+      ? minimizeAdam(fg, x0, lo, hi, { learningRate: settings.learningRate, maxIterations: settings.maxIterations, stepTol: settings.tolerance })
+      : minimizeBounded(fg, x0, lo, hi, { maxIterations: settings.maxIterations, gradientTol: settings.tolerance });
+  const out = Float64Array.from(a);
+  coords.forEach((k, c) => (out[k] = res.x[c]));
+  return { ...res, a: out, welfare: objective.welfare(out) };
+}
+
+/** Player p's unilateral optimum (best response) given everyone else's instruments in `a`. */
+export function bestResponse(objective: PolicyObjective, a: Float64Array, player: number, settings?: OptimizerSettings) {
+  return maximizeOver(objective, a, coordinatesOf(objective, player), unitWeights(objective, player), settings);
+}
+
+/** The cooperative optimum: all coordinates, weights 1 on every player's welfare by default. */
+export function cooperativeOptimum(objective: PolicyObjective, a: Float64Array, settings?: OptimizerSettings, weights?: Float64Array) {
+  const all = Array.from({ length: objective.dimension }, (_, k) => k);
+  return maximizeOver(objective, a, all, weights ?? new Float64Array(objective.players.length).fill(1), settings);
+}
+
+export interface NashSettings {
+  /** Weight ω on the new best response (0.2 in the course code). */
+  damping: number;
+  /** Stop when max |a^{k+1} − a^k| < tolerance. */
+  tolerance: number;
+  maxRounds: number;
+  optimizer: OptimizerSettings;
+  /** Players that choose policy (default: every player owning a coordinate). */
+  players?: number[];
+}
+
+export const DEFAULT_NASH: NashSettings = { damping: 0.2, tolerance: 1e-3, maxRounds: 100, optimizer: DEFAULT_OPTIMIZER };
+
+export interface NashRound {
+  round: number;
+  /** max |a^{k+1} − a^k| over all coordinates. */
+  change: number;
+  welfare: number[];
+  seconds: number;
+}
+
+export interface NashResult {
+  a: Float64Array;
+  welfare: Float64Array;
+  converged: boolean;
+  rounds: NashRound[];
+}
+
+/** Damped Jacobi best-response dynamics: a_p ← (1−ω) a_p + ω BR_p(a_{−p}) for all p at once. */
+export function nashEquilibrium(objective: PolicyObjective, start: Float64Array, settings: NashSettings = DEFAULT_NASH, progress?: Progress): NashResult {
+  const players = settings.players ?? [...new Set(objective.owner)].sort((x, y) => x - y);
+  let a = Float64Array.from(start);
+  const rounds: NashRound[] = [];
+  const t0 = performance.now();
+  for (let round = 1; round <= settings.maxRounds; round++) {
+    const next = Float64Array.from(a);
+    for (const p of players) {
+      const br = bestResponse(objective, a, p, settings.optimizer);
+      for (const k of coordinatesOf(objective, p)) next[k] = (1 - settings.damping) * a[k] + settings.damping * br.a[k];
+    }
+    let change = 0;
+    for (let k = 0; k < a.length; k++) change = Math.max(change, Math.abs(next[k] - a[k]));
+    a = next;
+    const welfare = Array.from(objective.welfare(a));
+    rounds.push({ round, change, welfare, seconds: (performance.now() - t0) / 1000 });
+    progress?.(`nash round ${round}: max change ${change.toExponential(2)}`);
+    // The damped step is ω·|BR − a|, so the distance to the best responses is change/ω.
+    if (change / settings.damping < settings.tolerance) return { a, welfare: Float64Array.from(welfare), converged: true, rounds };
+  }
+  return { a, welfare: objective.welfare(a), converged: false, rounds };
+}
