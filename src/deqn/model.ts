@@ -45,6 +45,14 @@ export interface DynamicModel<Family extends string = string> {
   features(states: tf.Tensor2D): tf.Tensor2D;
   /** Starting states of `paths` simulation paths, row-major [paths, stateDim]. */
   initialStates(paths: number, rng: Rng): Float32Array;
+  /**
+   * Optional guard of the simulation, called after every simulated period with the new states
+   * (row-major [paths, stateDim], changed in place): rows that left the region where the model is
+   * meaningful are replaced by fresh starting states; returns how many. Untrained level-decoded
+   * policies can send paths far outside the region the network has seen, and one exploding path
+   * then poisons every later episode (MODELS.md §B.5).
+   */
+  guardStates?(states: Float32Array, rng: Rng): number;
   /** Successor of each state given its policy and the next shock index (float, [batch]). */
   nextStates(states: tf.Tensor2D, policy: Policy, nextShock: tf.Tensor1D): tf.Tensor2D;
   /** Residuals by family, each [batch, k]; scale-free (relative errors, shares) so float32 suffices. */

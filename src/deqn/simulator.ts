@@ -44,6 +44,7 @@ export class Simulator {
       const policy = net.policy(this.model.features(x));
       return this.model.nextStates(x, policy, tf.tensor1d(shocks)).dataSync() as Float32Array;
     });
+    this.model.guardStates?.(this.states, rng);
   }
 
   /**

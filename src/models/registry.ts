@@ -3,6 +3,8 @@ import type { z } from 'zod';
 import type { DynamicModel } from '../deqn/model.ts';
 import { OlgAnalyticParamsSchema } from './olg-analytic/params.ts';
 import { createOlgAnalytic } from './olg-analytic/index.ts';
+import { OlgTwoAssetParamsSchema } from './olg-two-asset/params.ts';
+import { createOlgTwoAsset } from './olg-two-asset/index.ts';
 
 export interface ModelEntry {
   description: string;
@@ -15,5 +17,10 @@ export const DYNAMIC_MODELS: Readonly<Record<string, ModelEntry>> = {
     description: 'analytic 6-generation OLG model with a closed-form solution (MODELS.md §A)',
     paramsSchema: OlgAnalyticParamsSchema,
     create: (params) => createOlgAnalytic(OlgAnalyticParamsSchema.parse(params)),
+  },
+  'olg-two-asset': {
+    description: '56-generation two-asset OLG benchmark: capital with adjustment cost, collateralised bond in zero net supply (MODELS.md §B)',
+    paramsSchema: OlgTwoAssetParamsSchema,
+    create: (params) => createOlgTwoAsset(OlgTwoAssetParamsSchema.parse(params)),
   },
 };
