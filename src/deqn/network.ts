@@ -37,6 +37,32 @@ function activate(x: tf.Tensor2D, activation: Activation): tf.Tensor2D {
   }
 }
 
+/**
+ * An output group computed by its own small network from a few feature columns only, e.g. a price
+ * network of policy parameters beside a household-policy network. With `exclusive`, those columns
+ * feed only this tower, not the main network (policy that reaches households only through prices).
+ */
+export interface TowerSpec {
+  readonly inputs: readonly number[];
+  readonly hidden: readonly number[];
+  readonly exclusive?: boolean;
+}
+
+export interface TowerOutputGroup extends OutputGroup {
+  readonly tower: TowerSpec;
+}
+
+export function isTowerGroup(g: OutputGroup): g is TowerOutputGroup {
+  return (g as Partial<TowerOutputGroup>).tower !== undefined;
+}
+
+/** Constant 0/1 matrix [inputDim, columns.length] selecting feature columns (matMul keeps gradients on wasm). */
+function selector(inputDim: number, columns: readonly number[]): tf.Tensor2D {
+  const m = new Float32Array(inputDim * columns.length);
+  columns.forEach((c, k) => (m[c * columns.length + k] = 1));
+  return tf.tensor2d(m, [inputDim, columns.length]);
+}
+
 export function decodeOutput(raw: tf.Tensor2D, decode: Decoding): tf.Tensor2D {
   switch (decode) {
     case 'linear':
@@ -58,12 +84,33 @@ export class Mlp {
   readonly names: string[];
   readonly outputDim: number;
 
+  /** Variables of the main network (the first ones); tower variables follow in group order. */
+  private readonly trunkVariableCount: number;
+  /** Feature columns of the main network, when towers take some exclusively. */
+  private readonly trunkColumns?: number[];
+  private readonly towers: { group: number; first: number; count: number }[] = [];
+  private readonly selectors = new Map<string, tf.Tensor2D>();
+
   constructor(spec: NetworkSpec, rng: Rng) {
     this.spec = spec;
     this.outputDim = spec.outputs.reduce((n, g) => n + g.size, 0);
-    const widths = [spec.inputDim, ...spec.hidden, this.outputDim];
     this.variables = [];
     this.names = [];
+    const exclusive = new Set(spec.outputs.flatMap((g) => (isTowerGroup(g) && g.tower.exclusive ? [...g.tower.inputs] : [])));
+    if (exclusive.size > 0) this.trunkColumns = Array.from({ length: spec.inputDim }, (_, c) => c).filter((c) => !exclusive.has(c));
+    const trunkOut = spec.outputs.reduce((n, g) => n + (isTowerGroup(g) ? 0 : g.size), 0);
+    this.addLayers([this.trunkColumns?.length ?? spec.inputDim, ...spec.hidden, trunkOut], 'dense', rng);
+    this.trunkVariableCount = this.variables.length;
+    spec.outputs.forEach((g, index) => {
+      if (!isTowerGroup(g)) return;
+      const first = this.variables.length;
+      this.addLayers([g.tower.inputs.length, ...g.tower.hidden, g.size], `tower-${g.name}/dense`, rng);
+      this.towers.push({ group: index, first, count: this.variables.length - first });
+    });
+  }
+
+  private addLayers(widths: number[], prefix: string, rng: Rng): void {
+    const spec = this.spec;
     for (let l = 0; l + 1 < widths.length; l++) {
       const [fanIn, fanOut] = [widths[l], widths[l + 1]];
       // He-uniform for ReLU-like layers, Glorot-uniform otherwise; the output layer is Glorot.
@@ -74,19 +121,67 @@ export class Mlp {
       for (let i = 0; i < w.length; i++) w[i] = (2 * rng.uniform() - 1) * limit;
       if (isOutput && spec.outputInit === 'zeros') w.fill(0);
       this.variables.push(tf.variable(tf.tensor2d(w, [fanIn, fanOut])), tf.variable(tf.zeros([fanOut])));
-      this.names.push(`dense${l}/kernel`, `dense${l}/bias`);
+      this.names.push(`${prefix}${l}/kernel`, `${prefix}${l}/bias`);
     }
+  }
+
+  /** The main network's variables (everything but the towers'). */
+  get trunkVariables(): tf.Variable[] {
+    return this.variables.slice(0, this.trunkVariableCount);
+  }
+
+  /** The variables of the tower computing output group `name`. */
+  towerVariables(name: string): tf.Variable[] {
+    const t = this.towers.find((x) => this.spec.outputs[x.group].name === name);
+    if (!t) throw new Error(`no tower computes output group "${name}"`);
+    return this.variables.slice(t.first, t.first + t.count);
+  }
+
+  private select(features: tf.Tensor2D, columns: readonly number[]): tf.Tensor2D {
+    const key = columns.join(',');
+    let m = this.selectors.get(key);
+    if (!m) {
+      m = tf.keep(selector(this.spec.inputDim, columns));
+      this.selectors.set(key, m);
+    }
+    return tf.matMul(features, m);
+  }
+
+  private dense(input: tf.Tensor2D, first: number, count: number): tf.Tensor2D {
+    let h = input;
+    const layers = count / 2;
+    for (let l = 0; l < layers; l++) {
+      h = tf.add(tf.matMul(h, this.variables[first + 2 * l] as tf.Tensor2D), this.variables[first + 2 * l + 1]) as tf.Tensor2D;
+      if (l + 1 < layers) h = activate(h, this.spec.activation);
+    }
+    return h;
   }
 
   /** Raw (undecoded) outputs [batch, outputDim]. */
   raw(features: tf.Tensor2D): tf.Tensor2D {
-    let h = features;
-    const layers = this.variables.length / 2;
-    for (let l = 0; l < layers; l++) {
-      h = tf.add(tf.matMul(h, this.variables[2 * l] as tf.Tensor2D), this.variables[2 * l + 1]) as tf.Tensor2D;
-      if (l + 1 < layers) h = activate(h, this.spec.activation);
-    }
-    return h;
+    const trunkInput = this.trunkColumns ? this.select(features, this.trunkColumns) : features;
+    const trunk = this.dense(trunkInput, 0, this.trunkVariableCount);
+    if (this.towers.length === 0) return trunk;
+    // Reassemble the groups in declaration order: trunk groups are consecutive in the trunk output.
+    const parts: tf.Tensor2D[] = [];
+    let offset = 0;
+    this.spec.outputs.forEach((g, index) => {
+      const tower = this.towers.find((t) => t.group === index);
+      if (tower) parts.push(this.dense(this.select(features, (g as TowerOutputGroup).tower.inputs), tower.first, tower.count));
+      else {
+        parts.push(tf.slice(trunk, [0, offset], [-1, g.size]) as tf.Tensor2D);
+        offset += g.size;
+      }
+    });
+    return tf.concat(parts, 1) as tf.Tensor2D;
+  }
+
+  /** Decoded output of one tower group from the features (the rest of the network is not evaluated). */
+  towerOutput(name: string, features: tf.Tensor2D): tf.Tensor2D {
+    const t = this.towers.find((x) => this.spec.outputs[x.group].name === name);
+    if (!t) throw new Error(`no tower computes output group "${name}"`);
+    const g = this.spec.outputs[t.group] as TowerOutputGroup;
+    return decodeOutput(this.dense(this.select(features, g.tower.inputs), t.first, t.count), g.decode);
   }
 
   /** Decoded outputs by group. */
@@ -118,5 +213,7 @@ export class Mlp {
 
   dispose(): void {
     for (const v of this.variables) v.dispose();
+    for (const m of this.selectors.values()) m.dispose();
+    this.selectors.clear();
   }
 }

@@ -10,6 +10,7 @@ import { Simulator } from './simulator.ts';
 import { evaluateResiduals, networkPolicy, residualLoss } from './residuals.ts';
 import { learningRateAt, type TrainingConfig } from './config.ts';
 import { errorStats, type ErrorStats } from './stats.ts';
+import { trainsOwnEpisodes } from './own-episode.ts';
 
 export interface FamilySummary {
   mean: number;
@@ -98,6 +99,7 @@ export class Trainer {
     const cfg = this.config;
     const episode = this.episode + 1;
     const learningRate = learningRateAt(cfg.learningRate, episode);
+    if (trainsOwnEpisodes(this.model)) return this.ownEpisode(episode, learningRate);
     const dim = this.model.stateDim;
     const data = this.simulator.run(this.net, cfg.periodsPerEpisode, this.rng);
     const n = data.length / dim;
@@ -133,6 +135,25 @@ export class Trainer {
       statesPerSecond: (n * cfg.epochsPerEpisode) / seconds,
       msPerStep: (1000 * seconds) / sums.steps,
     };
+  }
+
+  /** An episode trained by the model itself (src/deqn/own-episode.ts), e.g. with market clearing over a panel. */
+  private ownEpisode(episode: number, learningRate: number): EpisodeMetrics {
+    if (!trainsOwnEpisodes(this.model)) throw new Error('ownEpisode: model does not train its own episodes');
+    const started = performance.now();
+    const out = this.model.trainEpisode({
+      net: this.net,
+      adam: this.adam,
+      rng: this.rng,
+      simulator: this.simulator,
+      config: this.config,
+      episode,
+      learningRate,
+      clip: (grads) => this.clip(grads),
+    });
+    const seconds = (performance.now() - started) / 1000;
+    this.episode = episode;
+    return { episode, loss: out.loss, learningRate, families: out.families, statesPerSecond: out.states / seconds, msPerStep: (1000 * seconds) / Math.max(1, out.steps) };
   }
 
   /**
