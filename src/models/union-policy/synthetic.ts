@@ -96,8 +96,8 @@ export function syntheticUnionData(spec: Partial<SyntheticSpec> = {}): UnionData
   normalizeRows(publicMix, N, S);
   let budget = Float64Array.from(size);
   let used = budget;
-  let X = new Float64Array(N * S);
-  let V = new Float64Array(N * S);
+  let X: Float64Array = new Float64Array(N * S);
+  let V: Float64Array = new Float64Array(N * S);
   for (let round = 0; round < 6; round++) {
     used = budget;
     const FD = new Float64Array(N * S);
