@@ -4,5 +4,6 @@ import type { Command } from 'commander';
 import { registerInfo } from './info.ts';
 import { registerTrain } from './train.ts';
 import { registerEvaluate } from './evaluate.ts';
+import { registerTradePolicyCommands } from './optimize.ts';
 
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerTrain, registerEvaluate, registerInfo];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerTrain, registerEvaluate, registerTradePolicyCommands, registerInfo];

@@ -12,6 +12,8 @@ export interface OptimizerSettings {
   tolerance: number;
   /** Adam only. */
   learningRate: number;
+  /** Called after every iteration with the objective being maximised and the projected-gradient norm / step. */
+  onIteration?: (iteration: number, objective: number, measure: number) => void;
 }
 
 export const DEFAULT_OPTIMIZER: OptimizerSettings = { method: 'lbfgsb', maxIterations: 200, tolerance: 1e-7, learningRate: 0.01 };
@@ -41,10 +43,11 @@ export function maximizeOver(
     return { value: -value, gradient: Float64Array.from(coords, (k) => -g[k]) };
   };
   const x0 = Float64Array.from(coords, (k) => a[k]);
+  const onIteration = settings.onIteration ? (it: number, v: number, m: number) => settings.onIteration!(it, -v, m) : undefined;
   const res =
     settings.method === 'adam'
-      ? minimizeAdam(fg, x0, lo, hi, { learningRate: settings.learningRate, maxIterations: settings.maxIterations, stepTol: settings.tolerance })
-      : minimizeBounded(fg, x0, lo, hi, { maxIterations: settings.maxIterations, gradientTol: settings.tolerance });
+      ? minimizeAdam(fg, x0, lo, hi, { learningRate: settings.learningRate, maxIterations: settings.maxIterations, stepTol: settings.tolerance, onIteration })
+      : minimizeBounded(fg, x0, lo, hi, { maxIterations: settings.maxIterations, gradientTol: settings.tolerance, onIteration });
   const out = Float64Array.from(a);
   coords.forEach((k, c) => (out[k] = res.x[c]));
   return { ...res, a: out, welfare: objective.welfare(out) };

@@ -115,6 +115,16 @@ export class StaticTradeModel {
     return out;
   }
 
+  /** ln(ŵ_i / Π_j (P̂^j_i)^{α^j_i}): the real wage, for comparison with published real-wage effects. */
+  logRealWage(eq: Equilibrium): Float64Array {
+    const { N, J, alpha } = this.base;
+    return Float64Array.from({ length: N }, (_, i) => {
+      let v = eq.z[eq.system.offW + i];
+      for (let j = 0; j < J; j++) v -= alpha[i * J + j] * eq.z[eq.system.offP + i * J + j];
+      return v;
+    });
+  }
+
   /**
    * ∇ over all wedges of Φ = Σ_i weights_i ln Ŵ_i, by one adjoint solve (MODELS.md §D.4):
    * Jᵀ v = ∂Φ/∂z, then ∇Φ = −vᵀ ∂F/∂wedges (Φ has no direct dependence on the wedges:

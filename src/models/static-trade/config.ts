@@ -1,0 +1,156 @@
+// Config files of the static trade-policy engine (models/dlopt-7x44.json, models/ll2023-wiod.json,
+// models/cp2015-nafta.json): data, imbalance treatment, solver, instruments, optimiser, Nash dynamics,
+// subsidy implementation error and the counterfactual policy change. Paths are relative to the config.
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { UsageError } from '../../io/errors.ts';
+import { readJsonFile, parseWithSchema } from '../../io/json-file.ts';
+import type { TradeData } from './data/types.ts';
+import { loadDlopt } from './data/dlopt.ts';
+import { loadLl2023 } from './data/ll2023.ts';
+import { loadCp2015 } from './data/cp2015.ts';
+
+const bounds = z.tuple([z.number(), z.number()]).refine(([lo, hi]) => lo < hi, 'lower bound must be below upper bound');
+const sectorList = z.union([z.enum(['tradable', 'all']), z.array(z.number().int().min(1)).min(1)]);
+
+const changeSchema = z
+  .object({
+    instrument: z.enum(['tariff', 'exportTax', 'subsidy']),
+    /** Country setting the instrument: importer for tariffs, exporter for export taxes and subsidies. */
+    country: z.string(),
+    /** Trading partner (exporter for tariffs, destination for export taxes); all partners if absent. */
+    partner: z.string().optional(),
+    sectors: sectorList.default('tradable'),
+    value: z.number(),
+    mode: z.enum(['set', 'add']).default('set'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    model: z.literal('static-trade'),
+    name: z.string().min(1),
+    description: z.string().optional(),
+    data: z
+      .object({
+        format: z.enum(['dlopt-7x44-2017', 'll2023-wiod2014', 'cp2015-nafta']),
+        path: z.string().min(1),
+        flows: z.enum(['raw', 'balanced-restricted-entry', 'balanced-free-entry']).optional(),
+        elasticities: z.enum(['code', 'table3']).optional(),
+      })
+      .strict(),
+    imbalances: z.enum(['fixed-deficits', 'balanced-baseline']).default('fixed-deficits'),
+    solver: z
+      .object({
+        method: z.enum(['newton', 'fixed-point']).default('newton'),
+        tolerance: z.number().positive().max(1e-3).default(1e-10),
+        maxIterations: z.number().int().min(1).default(50),
+        damping: z.number().gt(0).max(1).default(0.1),
+      })
+      .strict()
+      .prefault({}),
+    instruments: z
+      .object({
+        kinds: z.array(z.enum(['tariffs', 'subsidies', 'exportTaxes'])).min(1).default(['tariffs', 'subsidies']),
+        tariffMode: z.enum(['uniform', 'discriminatory']).default('uniform'),
+        exportTaxMode: z.enum(['uniform', 'discriminatory']).default('uniform'),
+        subsidySectors: sectorList.default('tradable'),
+        bounds: z
+          .object({ tariff: bounds.default([-0.9, 5]), subsidy: bounds.default([-5, 0.9]), exportTax: bounds.default([-0.9, 5]) })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    optimizer: z
+      .object({
+        method: z.enum(['lbfgsb', 'adam']).default('lbfgsb'),
+        maxIterations: z.number().int().min(1).default(200),
+        tolerance: z.number().positive().default(1e-7),
+        learningRate: z.number().positive().default(0.01),
+      })
+      .strict()
+      .prefault({}),
+    nash: z
+      .object({
+        damping: z.number().gt(0).max(1).default(0.2),
+        tolerance: z.number().positive().default(1e-3),
+        maxRounds: z.number().int().min(1).default(100),
+      })
+      .strict()
+      .prefault({}),
+    implementationError: z
+      .object({ subsidySd: z.number().min(0).default(0), seed: z.number().int().default(1) })
+      .strict()
+      .prefault({}),
+    counterfactual: z
+      .object({ scenario: z.string().optional(), changes: z.array(changeSchema).default([]) })
+      .strict()
+      .prefault({}),
+    output: z.string().default('runs/static-trade'),
+  })
+  .strict();
+
+export type StaticTradeConfig = z.output<typeof configSchema>;
+export type PolicyChangeSpec = z.output<typeof changeSchema>;
+
+export interface LoadedConfig {
+  file: string;
+  config: StaticTradeConfig;
+  /** Absolute data directory and output directory. */
+  dataDir: string;
+}
+
+/** Reads a config, applies `--set PATH=VALUE` overrides (VALUE parsed as JSON when it can be), validates. */
+export function loadConfig(file: string, overrides: string[] = []): LoadedConfig {
+  const raw = readJsonFile(file, 'config file') as Record<string, unknown>;
+  for (const o of overrides) applyOverride(raw, o);
+  const config = parseWithSchema(configSchema, raw, file);
+  return { file, config, dataDir: resolve(dirname(file), config.data.path) };
+}
+
+function applyOverride(target: Record<string, unknown>, override: string): void {
+  const eq = override.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--set ${override}: expected PATH=VALUE, e.g. --set imbalances=balanced-baseline`);
+  const path = override.slice(0, eq).split('.');
+  const text = override.slice(eq + 1);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = text;
+  }
+  let node: Record<string, unknown> = target;
+  for (const key of path.slice(0, -1)) {
+    if (node[key] === undefined) node[key] = {};
+    if (typeof node[key] !== 'object' || node[key] === null) throw new UsageError(`--set ${override}: "${key}" is not an object`);
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]] = value;
+}
+
+export function loadData(c: LoadedConfig): TradeData {
+  const d = c.config.data;
+  switch (d.format) {
+    case 'dlopt-7x44-2017':
+      return loadDlopt(c.dataDir);
+    case 'll2023-wiod2014':
+      return loadLl2023(c.dataDir, d.flows, d.elasticities);
+    case 'cp2015-nafta':
+      return loadCp2015(c.dataDir);
+  }
+}
+
+/** 0-based sector indices of a sector list. */
+export function sectorIndices(list: StaticTradeConfig['instruments']['subsidySectors'], data: TradeData, where: string): number[] {
+  if (list === 'all') return data.sectors.map((_, j) => j);
+  if (list === 'tradable') return data.tradable.flatMap((t, j) => (t ? [j] : []));
+  for (const s of list) if (s > data.sectors.length) throw new UsageError(`${where}: sector ${s} not in 1..${data.sectors.length}`);
+  return list.map((s) => s - 1);
+}
+
+export function countryIndex(data: TradeData, name: string, where: string): number {
+  const i = data.countries.indexOf(name);
+  if (i < 0) throw new UsageError(`${where}: unknown country "${name}" (known: ${data.countries.join(', ')})`);
+  return i;
+}

@@ -1,0 +1,245 @@
+// Running the engine from a config: counterfactuals and policy optima (unilateral, Nash, cooperative),
+// and the result files. Shared by `deqn counterfactual`, `deqn optimize` and bench/static-trade.ts.
+import seedrandom from 'seedrandom';
+import { join } from 'node:path';
+import { writeTable, writeFileAtomic, toMarkdown, type Columns } from '../../io/tables.ts';
+import { UsageError } from '../../io/errors.ts';
+import { StaticTradeModel } from './model.ts';
+import type { Wedges } from './hat-system.ts';
+import { StaticTradePolicyProblem, type InstrumentKind, type InstrumentSpec } from './policy-problem.ts';
+import { type LoadedConfig, type StaticTradeConfig, loadData, sectorIndices, countryIndex } from './config.ts';
+import { counterfactualPolicy } from './scenarios.ts';
+import { bestResponse, nashEquilibrium, cooperativeOptimum, type OptimizerSettings } from '../../policy/equilibria.ts';
+
+export const pct = (logW: number) => 100 * Math.expm1(logW);
+
+export function buildModel(c: LoadedConfig): StaticTradeModel {
+  const s = c.config.solver;
+  return new StaticTradeModel(loadData(c), c.config.imbalances, {
+    method: s.method,
+    tolerance: s.tolerance,
+    maxIterations: s.method === 'fixed-point' ? Math.max(s.maxIterations, 100000) : s.maxIterations,
+    damping: s.damping,
+  });
+}
+
+export interface WelfareResult {
+  countries: string[];
+  logWelfare: Float64Array;
+  /** Percent welfare change per country (equivalent variation, MODELS.md §D.3). */
+  welfarePct: Record<string, number>;
+}
+
+function welfareResult(countries: string[], logWelfare: Float64Array): WelfareResult {
+  return { countries, logWelfare, welfarePct: Object.fromEntries(countries.map((c, i) => [c, pct(logWelfare[i])])) };
+}
+
+export interface CounterfactualResult extends WelfareResult {
+  description: string;
+  seconds: number;
+  /** Percent change of the real wage ŵ/Π P̂^α per country. */
+  realWagePct: Record<string, number>;
+}
+
+export function runCounterfactual(model: StaticTradeModel, c: LoadedConfig): CounterfactualResult {
+  const t0 = performance.now();
+  const policy = counterfactualPolicy(model, c.config, c.file);
+  let ref: { logWelfare: Float64Array; realWage: Float64Array } | null = null;
+  if (policy.reference) {
+    const eqRef = model.solve(policy.reference);
+    ref = { logWelfare: Float64Array.from(eqRef.logWelfare), realWage: model.logRealWage(eqRef) };
+  }
+  const eq = model.solve(policy.wedges);
+  const logW = eq.logWelfare.map((v, i) => v - (ref ? ref.logWelfare[i] : 0));
+  const logRW = model.logRealWage(eq).map((v, i) => v - (ref ? ref.realWage[i] : 0));
+  return {
+    ...welfareResult(model.countries, logW),
+    description: policy.description,
+    seconds: (performance.now() - t0) / 1000,
+    realWagePct: Object.fromEntries(model.countries.map((name, i) => [name, pct(logRW[i])])),
+  };
+}
+
+export type OptimizeMode = 'unilateral' | 'nash' | 'cooperative';
+
+export interface OptimizeRequest {
+  mode: OptimizeMode;
+  country?: string;
+  kinds?: InstrumentKind[];
+  progress?: (msg: string) => void;
+}
+
+export interface OptimizeResult extends WelfareResult {
+  mode: OptimizeMode;
+  problem: StaticTradePolicyProblem;
+  a: Float64Array;
+  wedges: Wedges;
+  converged: boolean;
+  history: Columns;
+  seconds: number;
+  solves: number;
+  implemented?: WelfareResult & { subsidySd: number };
+}
+
+export function instrumentSpec(config: StaticTradeConfig, model: StaticTradeModel, players: number[], kinds?: InstrumentKind[]): InstrumentSpec {
+  const ins = config.instruments;
+  return {
+    kinds: kinds ?? ins.kinds,
+    players,
+    tariffMode: ins.tariffMode,
+    exportTaxMode: ins.exportTaxMode,
+    subsidySectors: sectorIndices(ins.subsidySectors, model.base.data, 'instruments.subsidySectors'),
+    bounds: ins.bounds,
+  };
+}
+
+export function runOptimize(model: StaticTradeModel, c: LoadedConfig, req: OptimizeRequest): OptimizeResult {
+  const config = c.config;
+  const N = model.base.N;
+  const t0 = performance.now();
+  const solves0 = model.solves;
+  let players = Array.from({ length: N }, (_, i) => i);
+  if (req.mode === 'unilateral') {
+    if (!req.country) throw new UsageError(`--mode unilateral needs --country (one of ${model.countries.join(', ')})`);
+    players = [countryIndex(model.base.data, req.country, '--country')];
+  }
+  const problem = new StaticTradePolicyProblem(model, instrumentSpec(config, model, players, req.kinds));
+  if (problem.dimension === 0) throw new UsageError('no instruments: check --instruments and instruments.subsidySectors');
+  const iterations: number[] = [];
+  const objective: number[] = [];
+  const measure: number[] = [];
+  const optimizer: OptimizerSettings = {
+    ...config.optimizer,
+    onIteration: req.mode === 'nash' ? undefined : (it, v, m) => {
+      iterations.push(it);
+      objective.push(v);
+      measure.push(m);
+      if (it % 10 === 0) req.progress?.(`iteration ${it}: objective ${v.toPrecision(8)}, projected gradient ${m.toExponential(2)}`);
+    },
+  };
+  const start = problem.initial();
+  let a: Float64Array;
+  let converged: boolean;
+  let history: Columns;
+  if (req.mode === 'nash') {
+    const nash = nashEquilibrium(problem, start, { ...config.nash, optimizer }, req.progress);
+    a = nash.a;
+    converged = nash.converged;
+    history = {
+      round: nash.rounds.map((r) => r.round),
+      max_change: nash.rounds.map((r) => r.change),
+      seconds: nash.rounds.map((r) => r.seconds),
+      ...Object.fromEntries(model.countries.map((name, i) => [`welfare_pct_${name}`, nash.rounds.map((r) => pct(r.welfare[i]))])),
+    };
+  } else {
+    const res = req.mode === 'unilateral' ? bestResponse(problem, start, players[0], optimizer) : cooperativeOptimum(problem, start, optimizer);
+    a = res.a;
+    converged = res.converged;
+    req.progress?.(`optimiser stopped after ${res.iterations} iterations: ${res.reason}`);
+    history = { iteration: iterations, objective, [config.optimizer.method === 'adam' ? 'step' : 'projected_gradient']: measure };
+  }
+  const wedges = problem.wedges(a);
+  const result: OptimizeResult = {
+    ...welfareResult(model.countries, problem.welfare(a)),
+    mode: req.mode,
+    problem,
+    a,
+    wedges,
+    converged,
+    history,
+    seconds: (performance.now() - t0) / 1000,
+    solves: model.solves - solves0,
+  };
+  const sd = config.implementationError.subsidySd;
+  if (sd > 0 && problem.spec.kinds.includes('subsidies')) {
+    const eq = model.solve(implementSubsidies(wedges, problem, sd, config.implementationError.seed));
+    result.implemented = { ...welfareResult(model.countries, eq.logWelfare), subsidySd: sd };
+  }
+  return result;
+}
+
+/**
+ * Imperfectly implemented subsidies (DL-opt scenario): each chosen subsidy s is realised as s·(1 + ε),
+ * ε ~ N(0, sd²) independent across countries and sectors, drawn from a seeded generator.
+ */
+export function implementSubsidies(w: Wedges, problem: StaticTradePolicyProblem, sd: number, seed: number): Wedges {
+  const rng = seedrandom(String(seed));
+  const normal = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+  const J = problem.model.base.J;
+  const subsidy = Float64Array.from(w.subsidy);
+  for (const c of problem.coords) {
+    if (c.kind !== 'subsidies') continue;
+    const k = c.player * J + c.sector;
+    subsidy[k] = Math.min(0.99, subsidy[k] * (1 + sd * normal()));
+  }
+  return { ...w, subsidy };
+}
+
+/** Country × sector table of a policy: import-weighted mean tariff, subsidy, export-weighted mean export tax. */
+export function instrumentTable(model: StaticTradeModel, w: Wedges): Columns {
+  const { N, J, data } = model.base;
+  const country: string[] = [];
+  const sector: string[] = [];
+  const tariff: number[] = [];
+  const subsidy: number[] = [];
+  const exportTax: number[] = [];
+  for (let i = 0; i < N; i++) {
+    for (let j = 0; j < J; j++) {
+      let tw = 0, t = 0, ew = 0, e = 0;
+      for (let h = 0; h < N; h++) {
+        if (h === i) continue;
+        const imp = (h * N + i) * J + j;
+        const exp = (i * N + h) * J + j;
+        tw += data.spending[imp];
+        t += data.spending[imp] * w.tariff[imp];
+        ew += data.spending[exp];
+        e += data.spending[exp] * w.exportTax[exp];
+      }
+      country.push(data.countries[i]);
+      sector.push(data.sectors[j]);
+      tariff.push(tw > 0 ? t / tw : w.tariff[(((i + 1) % N) * N + i) * J + j]);
+      subsidy.push(w.subsidy[i * J + j]);
+      exportTax.push(ew > 0 ? e / ew : 0);
+    }
+  }
+  return { country, sector, tariff, subsidy, export_tax: exportTax };
+}
+
+export function welfareTable(r: WelfareResult, implemented?: WelfareResult): Columns {
+  const cols: Columns = {
+    country: r.countries,
+    welfare_pct: r.countries.map((c) => r.welfarePct[c]),
+    log_welfare: Array.from(r.logWelfare),
+  };
+  if (implemented) cols.welfare_pct_implemented = r.countries.map((c) => implemented.welfarePct[c]);
+  return cols;
+}
+
+export function writeOptimizeOutputs(outDir: string, model: StaticTradeModel, r: OptimizeResult, title: string): string[] {
+  const files = [
+    ...writeTable(join(outDir, 'instruments'), instrumentTable(model, r.wedges)),
+    ...writeTable(join(outDir, 'instrument-vector'), {
+      country: r.problem.coords.map((c) => model.countries[c.player]),
+      kind: r.problem.coords.map((c) => c.kind),
+      sector: r.problem.coords.map((c) => model.base.data.sectors[c.sector]),
+      partner: r.problem.coords.map((c) => (c.partner >= 0 ? model.countries[c.partner] : 'all')),
+      value: Array.from(r.a),
+    }),
+    ...writeTable(join(outDir, 'welfare'), welfareTable(r, r.implemented)),
+    ...writeTable(join(outDir, 'history'), r.history),
+  ];
+  const summary = [
+    `# ${title}`,
+    '',
+    `- mode: ${r.mode}; instruments: ${r.problem.spec.kinds.join(', ')} (${r.problem.dimension} coordinates)`,
+    `- converged: ${r.converged}; ${r.seconds.toFixed(1)} s; ${r.solves} equilibrium solves`,
+    r.implemented ? `- subsidies implemented with proportional error sd ${r.implemented.subsidySd} (column welfare_pct_implemented)` : '',
+    '',
+    '## Welfare change by country (%)',
+    '',
+    toMarkdown(welfareTable(r, r.implemented)),
+  ].filter((l, k, all) => l !== '' || all[k - 1] !== '');
+  const md = join(outDir, 'summary.md');
+  writeFileAtomic(md, summary.join('\n') + '\n');
+  return [...files, md];
+}
