@@ -1,0 +1,169 @@
+// Benchmark and findings of the static DL-opt engine (issue 3). Run: npx tsx bench/static-trade.ts [--json] [--quick]
+//   timings on 7×44: one equilibrium solve (cold and warm), one welfare gradient (adjoint), one unilateral
+//   optimum (USA, tariffs + subsidies), Nash equilibria of dual competition (tariffs + subsidies) and of the
+//   tariff war (tariffs only), the cooperative optimum;
+//   findings: correlations across goods sectors of Nash subsidies with ψ_j and of Nash tariffs with θ_j, ψ_j;
+//   welfare of dual competition vs tariff war vs cooperation; imperfectly implemented subsidies; the
+//   2018–19 US–China tariffs; the NAFTA counterfactual for every cp2015 region (both deficit treatments).
+// --quick skips the Nash equilibria and the cooperative optimum. Partial results are written as they come
+// to runs/bench-static-trade/results.json.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg, cpus } from 'node:os';
+import { loadConfig, type LoadedConfig } from '../src/models/static-trade/config.ts';
+import { buildModel, runCounterfactual, runOptimize, pct, implementSubsidies, type OptimizeResult } from '../src/models/static-trade/run.ts';
+import type { StaticTradeModel } from '../src/models/static-trade/model.ts';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const quick = args.includes('--quick');
+const outDir = 'runs/bench-static-trade';
+mkdirSync(outDir, { recursive: true });
+const results: Record<string, unknown> = { cpu: cpus()[0]?.model, cores: cpus().length, loadAverageAtStart: loadavg() };
+const save = () => writeFileSync(`${outDir}/results.json`, JSON.stringify(results, null, 2));
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+function time<T>(label: string, f: () => T): T {
+  const t0 = performance.now();
+  const out = f();
+  const seconds = (performance.now() - t0) / 1000;
+  (results.timings ??= {} as Record<string, number>);
+  (results.timings as Record<string, number>)[label] = seconds;
+  log(`${label}: ${seconds.toFixed(2)} s`);
+  save();
+  return out;
+}
+
+function correlation(x: number[], y: number[]): number {
+  const n = x.length;
+  const mx = x.reduce((a, b) => a + b, 0) / n;
+  const my = y.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0, sxx = 0, syy = 0;
+  for (let k = 0; k < n; k++) {
+    sxy += (x[k] - mx) * (y[k] - my);
+    sxx += (x[k] - mx) ** 2;
+    syy += (y[k] - my) ** 2;
+  }
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+/** Mean over countries of each goods sector's instrument, and per-country correlations with a sector parameter. */
+function sectorPatterns(model: StaticTradeModel, r: OptimizeResult, kind: 'tariffs' | 'subsidies') {
+  const { N, J, data } = model.base;
+  const goods = data.tradable.flatMap((t, j) => (t ? [j] : []));
+  const value = (i: number, j: number) => {
+    const k = r.problem.coords.findIndex((c) => c.player === i && c.sector === j && c.kind === kind);
+    return k >= 0 ? r.a[k] : NaN;
+  };
+  const mean = goods.map((j) => Array.from({ length: N }, (_, i) => value(i, j)).reduce((a, b) => a + b, 0) / N);
+  const theta = goods.map((j) => data.theta[j]);
+  const psi = goods.map((j) => data.psi[j]);
+  const perCountry = (param: number[]) =>
+    Object.fromEntries(data.countries.map((name, i) => [name, correlation(goods.map((j) => value(i, j)), param)]));
+  void J;
+  return {
+    meanBySector: Object.fromEntries(goods.map((j, k) => [data.sectors[j], mean[k]])),
+    corrWithTheta: correlation(mean, theta),
+    corrWithPsi: correlation(mean, psi),
+    perCountryCorrWithTheta: perCountry(theta),
+    perCountryCorrWithPsi: perCountry(psi),
+  };
+}
+
+function dlopt(): void {
+  const c: LoadedConfig = loadConfig('models/dlopt-7x44.json');
+  const model = time('7x44: load data + baseline', () => buildModel(c));
+  const usChina = loadConfig('models/dlopt-7x44.json');
+  const cf = time('7x44: one equilibrium solve (US-China tariffs, cold, from the baseline point)', () => runCounterfactual(model, usChina));
+  results.usChina = { welfarePct: cf.welfarePct, realWagePct: cf.realWagePct, policy: cf.description };
+  const w = model.dataWedges();
+  const tariff = w.tariff.map((t) => t * 1.05);
+  const eq = time('7x44: one equilibrium solve (warm, tariffs +5 %)', () => model.solve({ ...w, tariff }));
+  const usa = model.countries.indexOf('USA');
+  const weights = new Float64Array(model.base.N);
+  weights[usa] = 1;
+  time('7x44: one welfare gradient (adjoint, all 2 464 wedges)', () => model.welfareGradient(eq, weights));
+  const uni = time('7x44: unilateral optimum of the USA (tariffs + subsidies, 44 instruments)', () =>
+    runOptimize(model, c, { mode: 'unilateral', country: 'USA', progress: log }),
+  );
+  results.unilateralUSA = { welfarePct: uni.welfarePct, converged: uni.converged, solves: uni.solves, meanTariff: mean(uni, 'tariffs'), meanSubsidy: mean(uni, 'subsidies') };
+  save();
+  if (quick) return;
+
+  const dual = time('7x44: Nash equilibrium, dual competition (tariffs + subsidies, 308 instruments)', () =>
+    runOptimize(model, c, { mode: 'nash', kinds: ['tariffs', 'subsidies'], progress: log }),
+  );
+  results.nashDual = {
+    welfarePct: dual.welfarePct,
+    converged: dual.converged,
+    rounds: (dual.history.round as number[]).length,
+    solves: dual.solves,
+    subsidies: sectorPatterns(model, dual, 'subsidies'),
+    tariffs: sectorPatterns(model, dual, 'tariffs'),
+    meanTariff: mean(dual, 'tariffs'),
+    meanSubsidy: mean(dual, 'subsidies'),
+  };
+  for (const sd of [0.25, 0.5]) {
+    const implemented = model.solve(implementSubsidies(dual.wedges, dual.problem, sd, 1));
+    (results.nashDual as Record<string, unknown>)[`welfarePctSubsidiesImplementedSd${sd}`] = Object.fromEntries(
+      model.countries.map((name, i) => [name, pct(implemented.logWelfare[i])]),
+    );
+  }
+  save();
+  const war = time('7x44: Nash equilibrium, tariff war (tariffs only, 154 instruments)', () =>
+    runOptimize(model, c, { mode: 'nash', kinds: ['tariffs'], progress: log }),
+  );
+  results.nashTariffWar = {
+    welfarePct: war.welfarePct,
+    converged: war.converged,
+    rounds: (war.history.round as number[]).length,
+    solves: war.solves,
+    tariffs: sectorPatterns(model, war, 'tariffs'),
+    meanTariff: mean(war, 'tariffs'),
+  };
+  save();
+  const coop = time('7x44: cooperative optimum (tariffs + subsidies, max Σ ln W)', () =>
+    runOptimize(model, c, { mode: 'cooperative', kinds: ['tariffs', 'subsidies'], progress: log }),
+  );
+  results.cooperative = {
+    welfarePct: coop.welfarePct,
+    converged: coop.converged,
+    solves: coop.solves,
+    meanTariff: mean(coop, 'tariffs'),
+    meanAbsTariff: meanAbs(coop, 'tariffs'),
+    subsidies: sectorPatterns(model, coop, 'subsidies'),
+  };
+  save();
+}
+
+function mean(r: OptimizeResult, kind: string): number {
+  const v = r.problem.coords.flatMap((c, k) => (c.kind === kind ? [r.a[k]] : []));
+  return v.reduce((a, b) => a + b, 0) / v.length;
+}
+function meanAbs(r: OptimizeResult, kind: string): number {
+  const v = r.problem.coords.flatMap((c, k) => (c.kind === kind ? [Math.abs(r.a[k])] : []));
+  return v.reduce((a, b) => a + b, 0) / v.length;
+}
+
+function nafta(): void {
+  const out: Record<string, unknown> = {};
+  for (const imbalances of ['fixed-deficits', 'balanced-baseline']) {
+    const c = loadConfig('models/cp2015-nafta.json', [`imbalances=${imbalances}`]);
+    const model = time(`cp2015 (${imbalances}): load data + baseline`, () => buildModel(c));
+    const r = time(`cp2015 (${imbalances}): NAFTA counterfactual (2 solves, 3 782 unknowns)`, () => runCounterfactual(model, c));
+    out[imbalances] = { welfarePct: r.welfarePct, realWagePct: r.realWagePct };
+  }
+  results.nafta = out;
+  save();
+}
+
+nafta();
+dlopt();
+results.loadAverageAtEnd = loadavg();
+save();
+if (json) process.stdout.write(JSON.stringify(results) + '\n');
+else {
+  const timings = results.timings as Record<string, number>;
+  process.stdout.write(`| step | seconds |\n|---|---|\n${Object.entries(timings).map(([k, v]) => `| ${k} | ${v.toFixed(2)} |`).join('\n')}\n`);
+  process.stdout.write(`\nload average at start ${(results.loadAverageAtStart as number[]).map((x) => x.toFixed(1)).join(' ')}, at end ${(results.loadAverageAtEnd as number[]).map((x) => x.toFixed(1)).join(' ')}\n`);
+  process.stdout.write(`full results: ${outDir}/results.json\n`);
+}
