@@ -5,5 +5,6 @@ import { registerInfo } from './info.ts';
 import { registerTrain } from './train.ts';
 import { registerEvaluate } from './evaluate.ts';
 import { registerTradePolicyCommands } from './optimize.ts';
+import { registerUnion } from './union.ts';
 
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerTrain, registerEvaluate, registerTradePolicyCommands, registerInfo];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerTrain, registerEvaluate, registerTradePolicyCommands, registerUnion, registerInfo];
