@@ -1,0 +1,93 @@
+// Parameters of the heterogeneous-agent trade DEQN (MODELS.md §C): the economy (a part-1 ha-trade
+// config, resolved inline so a checkpoint is self-contained), the policy box the networks are
+// conditioned on, and the panel of households the prices are cleared on.
+import { z } from 'zod';
+import { UsageError } from '../../io/errors.ts';
+import { buildEconomy, haTradeConfigSchema, loadConfig, parseConfig, type HaTradeConfig } from '../ha-trade/config.ts';
+import type { Economy } from '../ha-trade/economy.ts';
+
+const range = z.tuple([z.number(), z.number()]).refine(([lo, hi]) => lo <= hi, { message: 'range must be [low, high] with low <= high' });
+
+/** Tariff of `importer` on goods from `exporter` (country names of the economy). */
+const tariffPair = z.object({ importer: z.string().min(1), exporter: z.string().min(1) }).strict();
+
+export const HaTradeDeqnParamsSchema = z
+  .object({
+    /** A part-1 ha-trade config file (path relative to the working directory) or the config inline. */
+    economy: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
+    policy: z
+      .object({
+        /** Tariffs that are network inputs; default: every importer-exporter pair. */
+        tariffs: z.array(tariffPair).min(1).optional(),
+        /** Box of every input tariff (net ad-valorem rate). */
+        tariffRange: range.default([0, 0.4]),
+        /** Box of the common scaling of all international trade costs d_ij (i != j). */
+        tradeCostScale: range.default([0.9, 1.1]),
+      })
+      .strict()
+      .default({ tariffRange: [0, 0.4], tradeCostScale: [0.9, 1.1] }),
+    panel: z
+      .object({
+        /** Households per country in each lane (a lane = one policy point and its own panel). */
+        householdsPerCountry: z.number().int().min(10).max(1_000_000),
+        /** Share of lanes whose prices are jittered away from market clearing (to teach the household network prices). */
+        explorationShare: z.number().min(0).max(0.9).default(0.25),
+        /** Relative jitter of R, wages, delivered prices; absolute jitter of rebates. */
+        jitter: z
+          .object({ R: z.number().min(0).default(0.02), wage: z.number().min(0).default(0.05), price: z.number().min(0).default(0.1), rebate: z.number().min(0).default(0.02) })
+          .strict()
+          .default({ R: 0.02, wage: 0.05, price: 0.1, rebate: 0.02 }),
+        /** One lane draws a new policy point every this many episodes. */
+        refreshEvery: z.number().int().min(1).default(5),
+        /** Periods a lane must have run under its policy before its markets enter the loss. */
+        minAge: z.number().int().min(0).default(40),
+        /** Households entering assets are clipped to [-phi, assetCap * amax] (guards the untrained start). */
+        assetCap: z.number().min(1).default(3),
+      })
+      .strict(),
+    /** Hidden widths of the price network (a tower of the policy inputs beside the household network). */
+    priceNetwork: z.object({ hidden: z.array(z.number().int().min(1).max(4096)).min(1).max(8) }).strict().default({ hidden: [32, 32] }),
+  })
+  .strict();
+
+export type HaTradeDeqnParams = z.output<typeof HaTradeDeqnParamsSchema>;
+
+/** The economy config with every vector and matrix inline (CSV references resolved). */
+export function resolveEconomyConfig(spec: HaTradeDeqnParams['economy'], where = 'params.economy'): HaTradeConfig {
+  if (typeof spec === 'string') {
+    const { config, baseDir } = loadConfig(spec);
+    const econ = buildEconomy(config, baseDir);
+    return inlineConfig(config, econ);
+  }
+  const config = parseConfig(spec, where);
+  return inlineConfig(config, buildEconomy(config, '.'));
+}
+
+function inlineConfig(config: HaTradeConfig, econ: Economy): HaTradeConfig {
+  const M = econ.countries.length;
+  const matrix = (m: Float64Array) => Array.from({ length: M }, (_, i) => Array.from(m.subarray(i * M, (i + 1) * M)));
+  return haTradeConfigSchema.parse({
+    ...config,
+    labor: Array.from(econ.labor),
+    tfp: Array.from(econ.tfp),
+    tradeCosts: matrix(econ.tradeCosts),
+    tariffs: matrix(econ.tariffs),
+  });
+}
+
+/** Parses params and resolves the economy inline (what a checkpoint stores). */
+export function parseParams(raw: unknown): HaTradeDeqnParams & { economy: HaTradeConfig } {
+  const params = HaTradeDeqnParamsSchema.parse(raw);
+  const economy = resolveEconomyConfig(params.economy);
+  const names = economy.countries;
+  for (const p of params.policy.tariffs ?? []) {
+    for (const who of [p.importer, p.exporter]) {
+      if (!names.includes(who)) throw new UsageError(`params.policy.tariffs: "${who}" is not a country of the economy (${names.join(', ')})`);
+    }
+    if (p.importer === p.exporter) throw new UsageError(`params.policy.tariffs: ${p.importer} cannot levy a tariff on itself`);
+  }
+  return { ...params, economy };
+}
+
+/** Zod schema for the registry: validates and resolves, so the run's saved config holds the economy inline. */
+export const paramsSchemaResolving = HaTradeDeqnParamsSchema.transform((p) => ({ ...p, economy: resolveEconomyConfig(p.economy) }));

@@ -1,0 +1,49 @@
+// Residuals of a batch of panel rows for every variety at once (training) or for the variety each
+// household chose (the engine's per-state evaluation): successors (a'_j, z') for every variety j and
+// next efficiency state z' go through the network in one pass, and expectations are exact.
+import { tf } from '../../tensor/backend.ts';
+import type { Mlp } from '../../deqn/network.ts';
+import type { Policy } from '../../deqn/model.ts';
+import type { World } from './world.ts';
+import { featuresOf, inputsOf, withAssetsAndShock, type Layout } from './layout.ts';
+import { choiceResiduals, householdBlock, type ChoiceResiduals, type Constants } from './household.ts';
+import { chooseVariety } from './panel.ts';
+
+/** Euler and Bellman residuals of every variety at the rows of `states` ([B, M] each). */
+export function allChoiceResiduals(world: World, lay: Layout, k: Constants, net: Mlp, states: tf.Tensor2D): ChoiceResiduals {
+  const { M, nZ } = world;
+  const B = states.shape[0];
+  const inp = inputsOf(world, lay, states);
+  const hh = householdBlock(world, k, inp, net.policy(featuresOf(world, inp)));
+  // Successor blocks ordered (variety j, next shock z'), each B rows.
+  const blocks = M * nZ;
+  const tiled = tf.tile(states, [blocks, 1]) as tf.Tensor2D;
+  const aCol = tf.reshape(tf.tile(tf.expandDims(tf.transpose(hh.aNext), 1), [1, nZ, 1]), [blocks * B, 1]) as tf.Tensor2D;
+  const zCol = tf.tensor2d(Float32Array.from({ length: blocks * B }, (_, r) => Math.floor(r / B) % nZ), [blocks * B, 1]);
+  const next = withAssetsAndShock(lay, tiled, aCol, zCol);
+  const inpN = inputsOf(world, lay, next);
+  const hhN = householdBlock(world, k, inpN, net.policy(featuresOf(world, inpN)));
+  const probs = tf.reshape(tf.transpose(tf.matMul(inp.zHot, k.P)), [1, nZ, B]); // P(z_b, z')
+  const expect = (q: tf.Tensor2D) => tf.transpose(tf.sum(tf.mul(tf.reshape(q, [M, nZ, B]), probs), 1)) as tf.Tensor2D;
+  return choiceResiduals(world, inp.R, hh.phi, hh.aNext, hh.c, inp.p, hh.continuation, expect(hhN.mu), expect(hhN.V));
+}
+
+/** One-hot [B, M] of the variety each row's household picks with its uniform (no gradient). */
+export function chosenMask(world: World, lay: Layout, states: tf.Tensor2D, pi: tf.Tensor2D): tf.Tensor2D {
+  const M = world.M;
+  const u = tf.tidy(() => tf.slice(states, [0, lay.u], [-1, 1]).dataSync());
+  const p = tf.tidy(() => pi.dataSync());
+  const mask = new Float32Array(u.length * M);
+  for (let r = 0; r < u.length; r++) mask[r * M + chooseVariety(p, r * M, M, u[r])] = 1;
+  return tf.tensor2d(mask, [u.length, M]);
+}
+
+/** Residuals of the chosen variety, from the engine's successors (one per next shock). */
+export function chosenResiduals(world: World, lay: Layout, k: Constants, states: tf.Tensor2D, policy: Policy, nextStates: tf.Tensor2D, nextPolicy: Policy, expect: (v: tf.Tensor2D) => tf.Tensor2D): ChoiceResiduals {
+  const inp = inputsOf(world, lay, states);
+  const hh = householdBlock(world, k, inp, policy);
+  const hhN = householdBlock(world, k, inputsOf(world, lay, nextStates), nextPolicy);
+  const mask = chosenMask(world, lay, states, hh.pi);
+  const pick = (t: tf.Tensor2D) => tf.sum(tf.mul(mask, t), 1, true) as tf.Tensor2D;
+  return choiceResiduals(world, inp.R, hh.phi, pick(hh.aNext), pick(hh.c), pick(inp.p), pick(hh.continuation), expect(hhN.mu), expect(hhN.V));
+}

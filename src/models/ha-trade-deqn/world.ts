@@ -1,0 +1,114 @@
+// The economy as the DEQN sees it (MODELS.md §C.1-C.2): countries, efficiency chain, borrowing
+// limits, the policy vector (input tariffs and a trade-cost scale) and the map from policy and
+// prices to each household's delivered prices. Index order follows Waugh (§C): [i * M + j] is buyer i,
+// variety j.
+import { buildEconomy, type HaTradeConfig } from '../ha-trade/config.ts';
+import type { Economy } from '../ha-trade/economy.ts';
+import type { HaTradeDeqnParams } from './params.ts';
+
+export interface World {
+  economy: Economy;
+  config: HaTradeConfig;
+  M: number;
+  nZ: number;
+  countries: string[];
+  /** Borrowing limit phi_i (a' >= -phi_i) and top of the reference asset grid by country. */
+  phi: Float64Array;
+  amax: Float64Array;
+  /** Input tariff pairs [importer, exporter] and the policy box. */
+  pairs: [number, number][];
+  policyDim: number;
+  lower: Float64Array;
+  upper: Float64Array;
+  /** Number of gross returns: 1 (financial globalisation) or M (autarky). */
+  nR: number;
+  /** Size of the price network's output: M-1 log relative wages, nR returns, M rebates. */
+  priceDim: number;
+}
+
+export function buildWorld(config: HaTradeConfig, policy: HaTradeDeqnParams['policy']): World {
+  const economy = buildEconomy(config, '.');
+  const M = economy.countries.length;
+  const countries = economy.countries;
+  const pairs: [number, number][] = policy.tariffs
+    ? policy.tariffs.map((p) => [countries.indexOf(p.importer), countries.indexOf(p.exporter)])
+    : countries.flatMap((_, i) => countries.flatMap((__, j) => (i === j ? [] : [[i, j] as [number, number]])));
+  const policyDim = pairs.length + 1;
+  const lower = new Float64Array(policyDim);
+  const upper = new Float64Array(policyDim);
+  pairs.forEach((_, k) => ([lower[k], upper[k]] = policy.tariffRange));
+  [lower[policyDim - 1], upper[policyDim - 1]] = policy.tradeCostScale;
+  const nR = economy.closure === 'autarky' ? M : 1;
+  return {
+    economy,
+    config,
+    M,
+    nZ: economy.chain.n,
+    countries,
+    phi: Float64Array.from(economy.agrids, (g) => -g[0]),
+    amax: Float64Array.from(economy.agrids, (g) => g[g.length - 1]),
+    pairs,
+    policyDim,
+    lower,
+    upper,
+    nR,
+    priceDim: M - 1 + nR + M,
+  };
+}
+
+/** Tariff matrix t[i * M + j] at policy x (the config's tariffs outside the input pairs). */
+export function tariffsAt(world: World, x: ArrayLike<number>): Float64Array {
+  const t = Float64Array.from(world.economy.tariffs);
+  world.pairs.forEach(([i, j], k) => (t[i * world.M + j] = x[k]));
+  return t;
+}
+
+/** Trade costs d'_ij = kappa d_ij for i != j (kappa = last policy coordinate). */
+export function tradeCostsAt(world: World, x: ArrayLike<number>): Float64Array {
+  const M = world.M;
+  const kappa = x[world.policyDim - 1];
+  return Float64Array.from(world.economy.tradeCosts, (d, k) => (Math.floor(k / M) === k % M ? d : d * kappa));
+}
+
+/** The part-1 Economy at policy x (for the reference solver). */
+export function economyAt(world: World, x: ArrayLike<number>): Economy {
+  return { ...world.economy, tariffs: tariffsAt(world, x), tradeCosts: tradeCostsAt(world, x) };
+}
+
+/** The status-quo policy: the config's tariffs on the input pairs, trade-cost scale 1. */
+export function baselinePolicy(world: World): Float64Array {
+  const x = new Float64Array(world.policyDim);
+  world.pairs.forEach(([i, j], k) => (x[k] = world.economy.tariffs[i * world.M + j]));
+  x[world.policyDim - 1] = 1;
+  return x;
+}
+
+export interface Prices {
+  wages: Float64Array;
+  /** Gross return by country. */
+  R: Float64Array;
+  rebates: Float64Array;
+}
+
+/** Offsets and scales that make the price network's raw outputs O(1). */
+export const PRICE_SCALE = { logWage: 0.1, R: 0.01, rebate: 0.02, R0: 1.01 };
+
+/** Decodes one raw price-network row (float64, for reporting). */
+export function decodePrices(world: World, raw: ArrayLike<number>): Prices {
+  const { M, nR } = world;
+  const logw = Array.from({ length: M }, (_, k) => (k < M - 1 ? PRICE_SCALE.logWage * raw[k] : 0));
+  const e = logw.map(Math.exp);
+  const mean = e.reduce((s, v) => s + v, 0) / M;
+  const wages = Float64Array.from(e, (v) => v / mean);
+  const R = Float64Array.from({ length: M }, (_, i) => PRICE_SCALE.R0 + PRICE_SCALE.R * raw[M - 1 + (nR === 1 ? 0 : i)]);
+  const rebates = Float64Array.from({ length: M }, (_, i) => PRICE_SCALE.rebate * raw[M - 1 + nR + i]);
+  return { wages, R, rebates };
+}
+
+/** Delivered prices p_ij = (1 + t_ij) d_ij w_j / A_j (§C.1), row-major [i * M + j]. */
+export function deliveredPrices(world: World, x: ArrayLike<number>, wages: ArrayLike<number>): Float64Array {
+  const M = world.M;
+  const t = tariffsAt(world, x);
+  const d = tradeCostsAt(world, x);
+  return Float64Array.from({ length: M * M }, (_, k) => (1 + t[k]) * d[k] * (wages[k % M] / world.economy.tfp[k % M]));
+}
