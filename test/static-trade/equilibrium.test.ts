@@ -42,14 +42,14 @@ function randomWedges(m: StaticTradeModel, seed: number): Wedges {
 }
 
 describe('solvers', () => {
-  it('Newton–Krylov and the damped fixed point agree on a 7×44 counterfactual (1e-8)', () => {
+  it('Newton–Krylov and the damped fixed point agree on a 7×44 counterfactual (1e-7)', () => {
     const newton = new StaticTradeModel(dlopt);
-    const fixed = new StaticTradeModel(dlopt, 'fixed-deficits', { method: 'fixed-point', tolerance: 1e-11, maxIterations: 40000 });
+    const fixed = new StaticTradeModel(dlopt, 'fixed-deficits', { method: 'fixed-point', tolerance: 1e-9, maxIterations: 40000 });
     const w = randomWedges(newton, 11);
     const a = newton.solve(w);
     const b = fixed.solve(w);
     expect(a.residualMax).toBeLessThan(1e-10);
-    expect(maxAbs(a.logWelfare.map((v, i) => v - b.logWelfare[i]))).toBeLessThan(1e-8);
+    expect(maxAbs(a.logWelfare.map((v, i) => v - b.logWelfare[i]))).toBeLessThan(1e-7);
   });
 });
 

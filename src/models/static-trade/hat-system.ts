@@ -58,6 +58,10 @@ export class HatSystem implements DifferentiableSystem {
   private readonly lam: Float64Array; // λ', [i, n, j]
   private readonly Rp: Float64Array; // R', [i, n, j]
   private readonly Rtot: Float64Array; // [i, j]
+  /** Country of every unknown and equation (for block-Jacobi preconditioning of large systems). */
+  readonly blockOf: Int32Array;
+  // Scratch space of jvp(), reused (the dense Jacobian takes one JVP per unknown).
+  private readonly scratch: { dlc: Float64Array; dR: Float64Array; dRtot: Float64Array; dex: Float64Array; dRev: Float64Array };
 
   constructor(
     readonly base: Baseline,
@@ -99,6 +103,11 @@ export class HatSystem implements DifferentiableSystem {
     this.lam = new Float64Array(NNJ);
     this.Rp = new Float64Array(NNJ);
     this.Rtot = new Float64Array(N * J);
+    this.blockOf = new Int32Array(this.size);
+    for (let k = 0; k < this.size; k++) {
+      this.blockOf[k] = k < this.offL ? k : k < this.offY ? Math.floor(((k - this.offL) % (N * J)) / J) : k - this.offY;
+    }
+    this.scratch = { dlc: new Float64Array(N * J), dR: new Float64Array(NNJ), dRtot: new Float64Array(N * J), dex: new Float64Array(N), dRev: new Float64Array(N) };
   }
 
   /** The baseline point z = (0, 0, 0, 1, 1): the solution when the wedges are the data's (D1). */
@@ -209,7 +218,10 @@ export class HatSystem implements DifferentiableSystem {
     const { N, J, base } = this;
     const { vaShare, ioShare, theta, psi } = base.data;
     const { offW, offL, offP, offX, offY } = this;
-    const dlc = new Float64Array(N * J);
+    const { dlc, dR, dRtot, dex, dRev } = this.scratch;
+    dR.fill(0);
+    dRtot.fill(0);
+    dRev.fill(0);
     for (let i = 0; i < N; i++) {
       for (let j = 0; j < J; j++) {
         let v = vaShare[i * J + j] * dz[offW + i];
@@ -217,9 +229,6 @@ export class HatSystem implements DifferentiableSystem {
         dlc[i * J + j] = v;
       }
     }
-    const dR = new Float64Array(N * N * J);
-    const dRtot = new Float64Array(N * J);
-    const dex = new Float64Array(N);
     for (let n = 0; n < N; n++) {
       for (let j = 0; j < J; j++) {
         const th = theta[j];
@@ -242,7 +251,6 @@ export class HatSystem implements DifferentiableSystem {
         }
       }
     }
-    const dRev = new Float64Array(N);
     for (let i = 0; i < N; i++) {
       for (let n = 0; n < N; n++) {
         for (let j = 0; j < J; j++) {

@@ -21,11 +21,11 @@ export interface SolverSettings {
   maxIterations: number;
   /** Fixed-point damping ϖ. */
   damping: number;
-  /** Largest system solved with a dense LU preconditioner. */
+  /** Largest system preconditioned by a dense LU (larger ones: block-Jacobi by country). */
   denseLimit: number;
 }
 
-export const DEFAULT_SOLVER: SolverSettings = { method: 'newton', tolerance: 1e-10, maxIterations: 50, damping: 0.1, denseLimit: 5000 };
+export const DEFAULT_SOLVER: SolverSettings = { method: 'newton', tolerance: 1e-10, maxIterations: 50, damping: 0.1, denseLimit: 2000 };
 
 export interface Equilibrium {
   wedges: Wedges;

@@ -52,8 +52,6 @@ export class StaticTradePolicyProblem implements PolicyObjective {
     readonly spec: InstrumentSpec,
     /** Wedges of everything that is not an instrument (and the instruments' starting values). */
     readonly baseWedges: Wedges = model.dataWedges(),
-    /** Optional map from chosen to implemented wedges (e.g. subsidy implementation errors). */
-    readonly implement?: (w: Wedges) => Wedges,
   ) {
     const { N, J } = model.base;
     const data = model.base.data;
@@ -124,7 +122,7 @@ export class StaticTradePolicyProblem implements PolicyObjective {
         }
       }
     });
-    return this.implement ? this.implement(w) : w;
+    return w;
   }
 
   equilibrium(a: Float64Array): Equilibrium {
@@ -140,9 +138,6 @@ export class StaticTradePolicyProblem implements PolicyObjective {
   }
 
   gradient(a: Float64Array, weights: Float64Array): Float64Array {
-    if (this.implement) {
-      throw new Error('gradients with an implementation map are not available: optimise the chosen policy, then evaluate it implemented');
-    }
     const adj = this.model.welfareGradient(this.equilibrium(a), weights);
     const { N, J } = this.model.base;
     return Float64Array.from(this.coords, (c) => {
