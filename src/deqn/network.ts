@@ -46,6 +46,8 @@ export interface TowerSpec {
   readonly inputs: readonly number[];
   readonly hidden: readonly number[];
   readonly exclusive?: boolean;
+  /** Activation of the tower's hidden layers (default: the network's). */
+  readonly activation?: Activation;
 }
 
 export interface TowerOutputGroup extends OutputGroup {
@@ -88,7 +90,7 @@ export class Mlp {
   private readonly trunkVariableCount: number;
   /** Feature columns of the main network, when towers take some exclusively. */
   private readonly trunkColumns?: number[];
-  private readonly towers: { group: number; first: number; count: number }[] = [];
+  private readonly towers: { group: number; first: number; count: number; activation: Activation }[] = [];
   private readonly selectors = new Map<string, tf.Tensor2D>();
 
   constructor(spec: NetworkSpec, rng: Rng) {
@@ -104,17 +106,18 @@ export class Mlp {
     spec.outputs.forEach((g, index) => {
       if (!isTowerGroup(g)) return;
       const first = this.variables.length;
-      this.addLayers([g.tower.inputs.length, ...g.tower.hidden, g.size], `tower-${g.name}/dense`, rng);
-      this.towers.push({ group: index, first, count: this.variables.length - first });
+      const activation = g.tower.activation ?? spec.activation;
+      this.addLayers([g.tower.inputs.length, ...g.tower.hidden, g.size], `tower-${g.name}/dense`, rng, activation);
+      this.towers.push({ group: index, first, count: this.variables.length - first, activation });
     });
   }
 
-  private addLayers(widths: number[], prefix: string, rng: Rng): void {
+  private addLayers(widths: number[], prefix: string, rng: Rng, activation: Activation = this.spec.activation): void {
     const spec = this.spec;
     for (let l = 0; l + 1 < widths.length; l++) {
       const [fanIn, fanOut] = [widths[l], widths[l + 1]];
       // He-uniform for ReLU-like layers, Glorot-uniform otherwise; the output layer is Glorot.
-      const heLike = l + 2 < widths.length && ['relu', 'elu', 'silu'].includes(spec.activation);
+      const heLike = l + 2 < widths.length && ['relu', 'elu', 'silu'].includes(activation);
       const limit = heLike ? Math.sqrt(6 / fanIn) : Math.sqrt(6 / (fanIn + fanOut));
       const isOutput = l + 2 === widths.length;
       const w = new Float32Array(fanIn * fanOut);
@@ -147,27 +150,27 @@ export class Mlp {
     return tf.matMul(features, m);
   }
 
-  private dense(input: tf.Tensor2D, first: number, count: number): tf.Tensor2D {
+  private dense(input: tf.Tensor2D, first: number, count: number, activation: Activation = this.spec.activation): tf.Tensor2D {
     let h = input;
     const layers = count / 2;
     for (let l = 0; l < layers; l++) {
       h = tf.add(tf.matMul(h, this.variables[first + 2 * l] as tf.Tensor2D), this.variables[first + 2 * l + 1]) as tf.Tensor2D;
-      if (l + 1 < layers) h = activate(h, this.spec.activation);
+      if (l + 1 < layers) h = activate(h, activation);
     }
     return h;
   }
 
-  /** Raw (undecoded) outputs [batch, outputDim]. */
-  raw(features: tf.Tensor2D): tf.Tensor2D {
+  /** Raw (undecoded) outputs [batch, outputDim]; with `trunkOnly`, just the main network's groups (towers skipped). */
+  raw(features: tf.Tensor2D, trunkOnly = false): tf.Tensor2D {
     const trunkInput = this.trunkColumns ? this.select(features, this.trunkColumns) : features;
     const trunk = this.dense(trunkInput, 0, this.trunkVariableCount);
-    if (this.towers.length === 0) return trunk;
+    if (this.towers.length === 0 || trunkOnly) return trunk;
     // Reassemble the groups in declaration order: trunk groups are consecutive in the trunk output.
     const parts: tf.Tensor2D[] = [];
     let offset = 0;
     this.spec.outputs.forEach((g, index) => {
       const tower = this.towers.find((t) => t.group === index);
-      if (tower) parts.push(this.dense(this.select(features, (g as TowerOutputGroup).tower.inputs), tower.first, tower.count));
+      if (tower) parts.push(this.dense(this.select(features, (g as TowerOutputGroup).tower.inputs), tower.first, tower.count, tower.activation));
       else {
         parts.push(tf.slice(trunk, [0, offset], [-1, g.size]) as tf.Tensor2D);
         offset += g.size;
@@ -181,17 +184,21 @@ export class Mlp {
     const t = this.towers.find((x) => this.spec.outputs[x.group].name === name);
     if (!t) throw new Error(`no tower computes output group "${name}"`);
     const g = this.spec.outputs[t.group] as TowerOutputGroup;
-    return decodeOutput(this.dense(this.select(features, g.tower.inputs), t.first, t.count), g.decode);
+    return decodeOutput(this.dense(this.select(features, g.tower.inputs), t.first, t.count, t.activation), g.decode);
   }
 
-  /** Decoded outputs by group. */
-  policy(features: tf.Tensor2D): Policy {
-    const raw = this.raw(features);
+  /**
+   * Decoded outputs by group. With `trunkOnly`, tower groups are not computed (households of a
+   * panel need their own policy, not the price network's output at every row).
+   */
+  policy(features: tf.Tensor2D, trunkOnly = false): Policy {
+    const raw = this.raw(features, trunkOnly);
     const out: Record<string, tf.Tensor2D> = {};
     let offset = 0;
+    const groups = trunkOnly ? this.spec.outputs.filter((g) => !isTowerGroup(g)) : this.spec.outputs;
     // slice, not split: split's gradient fails for a single group in tfjs 4.22.
-    for (const g of this.spec.outputs) {
-      const part = this.spec.outputs.length === 1 ? raw : (tf.slice(raw, [0, offset], [-1, g.size]) as tf.Tensor2D);
+    for (const g of groups) {
+      const part = groups.length === 1 ? raw : (tf.slice(raw, [0, offset], [-1, g.size]) as tf.Tensor2D);
       out[g.name] = decodeOutput(part, g.decode);
       offset += g.size;
     }

@@ -46,7 +46,7 @@ export function createHaTradeDeqn(raw: unknown): HaTradeDeqn {
   const k = makeConstants(world);
   const m = makePolicyMatrices(world);
   const { M, nZ } = world;
-  const prices: TowerOutputGroup = { name: 'prices', size: world.priceDim, decode: 'linear', tower: { inputs: lay.policyFeatures, hidden: params.priceNetwork.hidden, exclusive: true } };
+  const prices: TowerOutputGroup = { name: 'prices', size: world.priceDim, decode: 'linear', tower: { inputs: lay.policyFeatures, hidden: params.priceNetwork.hidden, exclusive: true, activation: 'tanh' } };
   const outputs: OutputGroup[] = [{ name: 'savings', size: M, decode: 'sigmoid' }, { name: 'continuation', size: M, decode: 'linear' }, prices];
   const transition = Array.from({ length: nZ }, (_, z) => Array.from(world.economy.chain.P.subarray(z * nZ, (z + 1) * nZ)));
 
@@ -151,14 +151,20 @@ function trainEpisode(world: World, lay: Layout, k: Constants, m: PolicyMatrices
   // Market lanes old enough to be near their stationary distribution.
   const mature: number[] = [];
   for (let lane = 0; lane < shape.marketLanes; lane++) if (states[lane * shape.rowsPerLane * d + lay.age] >= params.panel.minAge) mature.push(lane);
-  const marketRows = new Float32Array(mature.length * shape.rowsPerLane * d);
-  const laneOf = new Int32Array(mature.length * shape.rowsPerLane);
-  const laneRows = new Float32Array(mature.length * d);
-  mature.forEach((lane, i) => {
-    marketRows.set(states.subarray(lane * shape.rowsPerLane * d, (lane + 1) * shape.rowsPerLane * d), i * shape.rowsPerLane * d);
-    laneOf.fill(i, i * shape.rowsPerLane, (i + 1) * shape.rowsPerLane);
-    laneRows.set(states.subarray(lane * shape.rowsPerLane * d, (lane * shape.rowsPerLane + 1) * d), i * d);
-  });
+  const perStep = Math.min(params.panel.marketLanesPerStep, mature.length);
+  const marketBatch = (step: number) => {
+    const lanes = Array.from({ length: perStep }, (_, i) => mature[(step * perStep + i) % mature.length]);
+    const rows = new Float32Array(perStep * shape.rowsPerLane * d);
+    const laneOf = new Int32Array(perStep * shape.rowsPerLane);
+    const laneRows = new Float32Array(perStep * d);
+    lanes.forEach((lane, i) => {
+      rows.set(states.subarray(lane * shape.rowsPerLane * d, (lane + 1) * shape.rowsPerLane * d), i * shape.rowsPerLane * d);
+      laneOf.fill(i, i * shape.rowsPerLane, (i + 1) * shape.rowsPerLane);
+      laneRows.set(states.subarray(lane * shape.rowsPerLane * d, (lane * shape.rowsPerLane + 1) * d), i * d);
+    });
+    return { rows, laneOf, laneRows };
+  };
+  const trainRows = Math.min(n, params.panel.trainRows ?? n);
 
   const weights = config.lossWeights;
   const trunk = net.trunkVariables;
@@ -166,8 +172,9 @@ function trainEpisode(world: World, lay: Layout, k: Constants, m: PolicyMatrices
   const acc: Accumulator = { loss: 0, steps: 0, sum: {}, max: {} };
   for (let epoch = 0; epoch < config.epochsPerEpisode; epoch++) {
     const order = rng.permutation(n);
-    for (let start = 0; start < n; start += config.batchSize) {
-      const size = Math.min(config.batchSize, n - start);
+    for (let start = 0; start < trainRows; start += config.batchSize) {
+      const size = Math.min(config.batchSize, trainRows - start);
+      const mb = perStep > 0 ? marketBatch(acc.steps) : undefined;
       const rows = new Float32Array(size * d);
       for (let r = 0; r < size; r++) rows.set(pool.subarray(order[start + r] * d, (order[start + r] + 1) * d), r * d);
       const stats = tf.tidy(() => {
@@ -183,9 +190,9 @@ function trainEpisode(world: World, lay: Layout, k: Constants, m: PolicyMatrices
         let marketValues: tf.Tensor = tf.zeros([0]);
         let marketGrads: tf.Tensor[] = tower.map((v) => tf.zerosLike(v));
         let marketLoss: tf.Tensor = tf.scalar(0);
-        if (mature.length > 0) {
+        if (mb) {
           const market = tf.variableGrads(() => {
-            const e = evaluateMarkets(world, lay, k, m, net, tf.tensor2d(marketRows, [marketRows.length / d, d]), laneOf, tf.tensor2d(laneRows, [mature.length, d]));
+            const e = evaluateMarkets(world, lay, k, m, net, tf.tensor2d(mb.rows, [mb.rows.length / d, d]), mb.laneOf, tf.tensor2d(mb.laneRows, [perStep, d]));
             marketValues = tf.keep(e.residuals);
             return tf.mul(weights.market ?? 1, tf.mean(tf.square(e.residuals))) as tf.Scalar;
           }, tower);
@@ -208,7 +215,7 @@ function trainEpisode(world: World, lay: Layout, k: Constants, m: PolicyMatrices
   const families: Record<string, { mean: number; max: number }> = {};
   for (const name of Object.keys(acc.sum)) families[name] = { mean: acc.sum[name] / acc.steps, max: acc.max[name] };
   void marketCount;
-  return { loss: acc.loss / Math.max(1, acc.steps), families, states: n * config.epochsPerEpisode, steps: acc.steps };
+  return { loss: acc.loss / Math.max(1, acc.steps), families, states: trainRows * config.epochsPerEpisode, steps: acc.steps };
 }
 
 export type { Policy };

@@ -43,7 +43,7 @@ export function evaluateMarkets(world: World, lay: Layout, k: Constants, m: Poli
     T: own(inp.countryHot, tf.matMul(laneHot, lanePrices.rebates) as tf.Tensor2D),
     p,
   };
-  const hh = householdBlock(world, k, priced, net.policy(featuresOf(world, priced)));
+  const hh = householdBlock(world, k, priced, net.policy(featuresOf(world, priced), true));
   const spending = tf.mul(hh.pi, tf.mul(p, hh.c));
   const savings = tf.sum(tf.mul(hh.pi, hh.aNext), 1, true);
   // Means by (lane, country) via a one-hot group matrix (gather has no gradient on wasm).

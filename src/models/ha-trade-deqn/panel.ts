@@ -124,7 +124,7 @@ export function writePrices(world: World, lay: Layout, shape: PanelShape, states
 export function policiesOf(world: World, lay: Layout, k: Constants, net: Mlp, states: Float32Array, rows: number): { aNext: Float32Array; pi: Float32Array } {
   const [aNext, pi] = tf.tidy(() => {
     const inp = inputsOf(world, lay, tf.tensor2d(states.subarray(0, rows * lay.dim), [rows, lay.dim]));
-    const hh = householdBlock(world, k, inp, net.policy(featuresOf(world, inp)));
+    const hh = householdBlock(world, k, inp, net.policy(featuresOf(world, inp), true));
     return [hh.aNext, hh.pi];
   });
   const out = { aNext: aNext.dataSync() as Float32Array, pi: pi.dataSync() as Float32Array };

@@ -41,6 +41,10 @@ export const HaTradeDeqnParamsSchema = z
         refreshEvery: z.number().int().min(1).default(5),
         /** Periods a lane must have run under its policy before its markets enter the loss. */
         minAge: z.number().int().min(0).default(40),
+        /** Panel rows per episode the household residuals are trained on (a random subset; default all). */
+        trainRows: z.number().int().min(1).optional(),
+        /** Market lanes whose clearing conditions enter each step (rotating through the mature lanes). */
+        marketLanesPerStep: z.number().int().min(1).default(4),
         /** Households entering assets are clipped to [-phi, assetCap * amax] (guards the untrained start). */
         assetCap: z.number().min(1).default(3),
       })

@@ -14,7 +14,7 @@ export function allChoiceResiduals(world: World, lay: Layout, k: Constants, net:
   const { M, nZ } = world;
   const B = states.shape[0];
   const inp = inputsOf(world, lay, states);
-  const hh = householdBlock(world, k, inp, net.policy(featuresOf(world, inp)));
+  const hh = householdBlock(world, k, inp, net.policy(featuresOf(world, inp), true));
   // Successor blocks ordered (variety j, next shock z'), each B rows.
   const blocks = M * nZ;
   const tiled = tf.tile(states, [blocks, 1]) as tf.Tensor2D;
@@ -22,7 +22,7 @@ export function allChoiceResiduals(world: World, lay: Layout, k: Constants, net:
   const zCol = tf.tensor2d(Float32Array.from({ length: blocks * B }, (_, r) => Math.floor(r / B) % nZ), [blocks * B, 1]);
   const next = withAssetsAndShock(lay, tiled, aCol, zCol);
   const inpN = inputsOf(world, lay, next);
-  const hhN = householdBlock(world, k, inpN, net.policy(featuresOf(world, inpN)));
+  const hhN = householdBlock(world, k, inpN, net.policy(featuresOf(world, inpN), true));
   const probs = tf.reshape(tf.transpose(tf.matMul(inp.zHot, k.P)), [1, nZ, B]); // P(z_b, z')
   const expect = (q: tf.Tensor2D) => tf.transpose(tf.sum(tf.mul(tf.reshape(q, [M, nZ, B]), probs), 1)) as tf.Tensor2D;
   return choiceResiduals(world, inp.R, hh.phi, hh.aNext, hh.c, inp.p, hh.continuation, expect(hhN.mu), expect(hhN.V));
