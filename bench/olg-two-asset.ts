@@ -2,11 +2,13 @@
 // grid of network widths and minibatch sizes, on the current backend; and, with --checkpoint, the
 // error table of a trained run. Timings on a shared machine are noisy: the median of --steps is shown.
 //   npx tsx bench/olg-two-asset.ts [--hidden 128,256] [--batch 128,256,512] [--steps 10] [--json]
-//   npx tsx bench/olg-two-asset.ts --checkpoint checkpoints/olg-two-asset-cpu [--states 10000]
+//   npx tsx bench/olg-two-asset.ts --checkpoint checkpoints/olg-two-asset-cpu [--states 10000] [--json]
+//     (error table as `deqn evaluate`, plus mean Euler errors by age and the guard's restarts)
 import { tf, initBackend } from '../src/tensor/backend.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { Mlp } from '../src/deqn/network.ts';
-import { Trainer } from '../src/deqn/trainer.ts';
+import { Trainer, errorTable } from '../src/deqn/trainer.ts';
+import { evaluateResiduals, networkPolicy } from '../src/deqn/residuals.ts';
 import { TrainingSchema } from '../src/deqn/config.ts';
 import { createOlgTwoAsset } from '../src/models/olg-two-asset/index.ts';
 import { OlgTwoAssetParamsSchema } from '../src/models/olg-two-asset/params.ts';
@@ -59,16 +61,48 @@ function timeStep(hidden: number[], batch: number, steps: number): Row {
   return { hidden: hidden.join('x'), batch, msPerStep: ms, statesPerSecond: (1000 * batch) / ms, msPerSimulatedPeriod: median(simTimes) };
 }
 
+/** Mean |e| of the capital and bond Euler errors by age s = 1..N-1 at `states` (chunked). */
+function eulerErrorsByAge(run: TrainingRun, states: Float32Array): { capital: number[]; bond: number[] } {
+  const dim = run.model.stateDim;
+  const n = states.length / dim;
+  const sums = { capital: [] as number[], bond: [] as number[] };
+  for (let start = 0; start < n; start += 2048) {
+    const size = Math.min(2048, n - start);
+    tf.tidy(() => {
+      const x = tf.tensor2d(states.subarray(start * dim, (start + size) * dim), [size, dim]);
+      const { residuals } = evaluateResiduals(run.model, networkPolicy(run.model, run.net), x);
+      const add = (into: number[], e: tf.Tensor2D) => tf.sum(tf.abs(e), 0).dataSync().forEach((v, s) => (into[s] = (into[s] ?? 0) + v / n));
+      add(sums.capital, residuals.capitalEuler);
+      add(sums.bond, residuals.bondEuler);
+    });
+  }
+  return sums;
+}
+
+/** Error table of a trained run, with the Euler errors by age and the guard's restarts. */
+function evaluateCheckpoint(checkpoint: string, count: number): void {
+  const run = TrainingRun.load(checkpoint);
+  const t0 = performance.now();
+  const fresh = run.trainer.freshStates(count, run.config.evaluation.burnInPeriods, 'evaluate');
+  const table = errorTable(run.model, run.net, fresh);
+  const byAge = eulerErrorsByAge(run, fresh);
+  const resets = (run.model as ReturnType<typeof createOlgTwoAsset>).guardResets();
+  if (json) {
+    process.stdout.write(JSON.stringify({ episode: run.trainer.episode, guardResets: resets, table, eulerByAge: byAge }) + '\n');
+    return;
+  }
+  const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+  process.stdout.write(`episode ${run.trainer.episode}, ${count} fresh states, ${seconds} s, guard restarts during evaluation ${resets}\n${formatErrorTable(table)}`);
+  process.stdout.write('mean |Euler error| by age s (capital / bond), in %:\n');
+  byAge.capital.forEach((c, s) => process.stdout.write(`${String(s + 1).padStart(3)} ${(100 * c).toFixed(3).padStart(8)} ${(100 * byAge.bond[s]).toFixed(3).padStart(8)}${(s + 1) % 4 === 0 ? '\n' : '   '}`));
+  process.stdout.write('\n');
+}
+
 async function main(): Promise<void> {
   await initBackend(option('backend', 'wasm'));
   const checkpoint = option('checkpoint', '');
   if (checkpoint) {
-    const run = TrainingRun.load(checkpoint);
-    const t0 = performance.now();
-    const table = run.evaluate(Number(option('states', '10000')), 'evaluate');
-    const resets = (run.model as ReturnType<typeof createOlgTwoAsset>).guardResets();
-    if (json) process.stdout.write(JSON.stringify({ episode: run.trainer.episode, guardResets: resets, table }) + '\n');
-    else process.stdout.write(`episode ${run.trainer.episode}, ${((performance.now() - t0) / 1000).toFixed(1)} s, guard resets ${resets}\n${formatErrorTable(table)}`);
+    evaluateCheckpoint(checkpoint, Number(option('states', '10000')));
     return;
   }
   const rows: Row[] = [];

@@ -51,6 +51,9 @@ export function shockOneHot(states: tf.Tensor2D, shocks: number): tf.Tensor2D {
 }
 
 export interface StateView {
+  /** Capital and bonds of ages 2..N as stored in the state, [batch, N-1] each. */
+  capitalTail: tf.Tensor2D;
+  bondTail: tf.Tensor2D;
   /** Capital by age k^1..k^N, [batch, N] (k^1 = 0). */
   capital: tf.Tensor2D;
   /** Bond holdings by age b^1..b^N, [batch, N] (b^1 = 0). */
@@ -83,6 +86,8 @@ export function stateView(economy: TwoAssetEconomy, states: tf.Tensor2D): StateV
   const w = tf.mul((1 - alpha) / L, Y) as tf.Tensor2D;
   const rho = tf.minimum(tf.mul(economy.kappa, r), 1) as tf.Tensor2D;
   return {
+    capitalTail,
+    bondTail,
     capital: tf.pad(capitalTail, [[0, 0], [1, 0]]) as tf.Tensor2D,
     bonds: tf.pad(bondTail, [[0, 0], [1, 0]]) as tf.Tensor2D,
     K,
@@ -99,10 +104,8 @@ export function stateView(economy: TwoAssetEconomy, states: tf.Tensor2D): StateV
 export interface Choices {
   /** Capital savings a^s >= 0. */
   savings: tf.Tensor2D;
-  capitalMultiplier: tf.Tensor2D;
   /** a^s + kappa d^s >= 0. */
   collateral: tf.Tensor2D;
-  bondMultiplier: tf.Tensor2D;
   /** Bond purchases d^s = (collateral - a^s) / kappa (may be negative). */
   bondPurchases: tf.Tensor2D;
   /** Bond price p > 0, [batch, 1]. */
@@ -116,17 +119,23 @@ export function decodeChoices(economy: TwoAssetEconomy, policy: Policy): Choices
   const unit = tf.tensor2d([economy.savingsUnit.map((u) => u / LN2)]);
   const savings = tf.mul(policy.savings, unit) as tf.Tensor2D;
   const collateral = tf.mul(policy.collateral, unit) as tf.Tensor2D;
-  const { multiplierUnit, multiplierOffset } = economy.params;
-  // The multiplier groups are declared linear: their softplus (with the bias offset) is applied here.
-  const multiplier = (raw: tf.Tensor2D) => tf.mul(tf.softplus(tf.add(raw, multiplierOffset)), multiplierUnit) as tf.Tensor2D;
   return {
     savings,
-    capitalMultiplier: multiplier(policy.capitalMultiplier),
     collateral,
-    bondMultiplier: multiplier(policy.bondMultiplier),
     bondPurchases: tf.div(tf.sub(collateral, savings), economy.kappa) as tf.Tensor2D,
     price: tf.div(policy.bondPrice, LN2) as tf.Tensor2D,
   };
+}
+
+/**
+ * KKT multipliers lambda (capital) and mu (collateral) of ages 1..N-1, multiplierUnit x
+ * softplus(output + multiplierOffset). The multiplier groups are declared linear: their softplus
+ * (with the bias offset) is applied here. Only today's multipliers enter the residuals.
+ */
+export function decodeMultipliers(economy: TwoAssetEconomy, policy: Policy): { capital: tf.Tensor2D; bond: tf.Tensor2D } {
+  const { multiplierUnit, multiplierOffset } = economy.params;
+  const multiplier = (raw: tf.Tensor2D) => tf.mul(tf.softplus(tf.add(raw, multiplierOffset)), multiplierUnit) as tf.Tensor2D;
+  return { capital: multiplier(policy.capitalMultiplier), bond: multiplier(policy.bondMultiplier) };
 }
 
 export interface Budget {

@@ -9,6 +9,7 @@ import {
   budget,
   byState,
   decodeChoices,
+  decodeMultipliers,
   fischerBurmeisterTensor,
   shockOneHot,
   stateView,
@@ -93,7 +94,7 @@ export function createOlgTwoAsset(params: OlgTwoAssetParams): OlgTwoAssetModel {
     economy,
     stateDim,
     transition: economy.transition,
-    featureDim: shocks + 3 + 2 * (N - 1) + N,
+    featureDim: shocks + 3 + 3 * (N - 1),
     outputs: [
       { name: 'savings', size: N - 1, decode: 'softplus' },
       // Multipliers: softplus with a bias offset, applied in decodeChoices (the engine's output
@@ -111,17 +112,17 @@ export function createOlgTwoAsset(params: OlgTwoAssetParams): OlgTwoAssetModel {
     features(states) {
       const v = stateView(economy, states);
       const unit = 1 / economy.stockUnit;
-      const capital = tf.slice(v.capital, [0, 1], [-1, -1]);
-      const bonds = tf.slice(v.bonds, [0, 1], [-1, -1]);
-      const cash = tf.add(tf.add(tf.mul(v.w, tf.tensor2d([economy.labour])), tf.mul(v.r, v.capital)), tf.mul(v.rho, v.bonds));
+      // Cash-on-hand l^s w + r k^s + rho b^s of ages 2..N (age 1's is l^1 w, carried by w).
+      const labourOld = tf.tensor2d([economy.labour.slice(1)]);
+      const cash = tf.add(tf.add(tf.mul(v.w, labourOld), tf.mul(v.r, v.capitalTail)), tf.mul(v.rho, v.bondTail));
       return tf.concat(
         [
           shockOneHot(states, shocks),
           tf.div(v.K, economy.prior.capital),
           tf.mul(tf.sub(v.r, 1), 10),
           tf.div(v.w, economy.prior.w),
-          tf.mul(capital, unit),
-          tf.mul(bonds, unit),
+          tf.mul(v.capitalTail, unit),
+          tf.mul(v.bondTail, unit),
           tf.mul(cash, unit),
         ],
         1,
@@ -175,7 +176,8 @@ function twoAssetResiduals(
   const working = (x: tf.Tensor2D) => tf.slice(x, [0, 0], [-1, N - 1]) as tf.Tensor2D;
   const older = (x: tf.Tensor2D) => tf.slice(x, [0, 1], [-1, N - 1]) as tf.Tensor2D;
   const marginalUtility = (c: tf.Tensor2D) => tf.pow(tf.maximum(c, floor), -gamma) as tf.Tensor2D;
-  const { savings: a, capitalMultiplier: lambda, collateral, bondMultiplier: mu, price } = today.choices;
+  const { savings: a, collateral, price } = today.choices;
+  const { capital: lambda, bond: mu } = decodeMultipliers(economy, ctx.policy);
   const c = working(today.consumption);
   const cFloored = tf.maximum(c, floor);
 

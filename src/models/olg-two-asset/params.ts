@@ -43,13 +43,17 @@ export const OlgTwoAssetParamsSchema = z
     /**
      * Multipliers are decoded as multiplierUnit * softplus(output + multiplierOffset): a softplus
      * output whose bias starts at multiplierOffset, so the untrained multipliers start near zero
-     * (0.1 * softplus(-6) = 2.5e-4, in u' units of order one) instead of biasing the Euler
-     * equations, yet a binding constraint is reachable (u' ~ 1 needs an output of about +4).
+     * (0.1 * softplus(-7) = 9e-5, in u' units of order one) instead of biasing the Euler
+     * equations, yet a binding constraint is reachable (u' ~ 1 needs an output of about +3 + 7).
      */
     multiplierUnit: z.number().positive().default(0.1),
-    multiplierOffset: z.number().min(-30).max(30).default(-6),
-    /** Relative noise of the initial states around the life-cycle prior (uniform, +-). */
-    initialNoise: z.number().min(0).lt(1).default(0.1),
+    multiplierOffset: z.number().min(-30).max(30).default(-7),
+    /**
+     * Relative noise of the initial states around the life-cycle prior (uniform, +-). Kept small:
+     * 10% noise on the capital of a 40-year-old is half a year's consumption, which made many
+     * starting states infeasible under the prior policy (negative consumption).
+     */
+    initialNoise: z.number().min(0).lt(1).default(0.03),
     /**
      * Simulated paths whose aggregate capital leaves [lo, hi] x the prior's K, whose bond holdings
      * exceed hi x K/N in absolute value, or that hold a non-finite value restart from fresh initial
