@@ -98,11 +98,18 @@ export function nashEquilibrium(objective: PolicyObjective, start: Float64Array,
   let a = Float64Array.from(start);
   const rounds: NashRound[] = [];
   const t0 = performance.now();
+  // Each best response starts from the player's previous one: the others move little between rounds.
+  const lastBest = new Map<number, Float64Array>();
   for (let round = 1; round <= settings.maxRounds; round++) {
     const next = Float64Array.from(a);
     for (const p of players) {
-      const br = bestResponse(objective, a, p, settings.optimizer);
-      for (const k of coordinatesOf(objective, p)) next[k] = (1 - settings.damping) * a[k] + settings.damping * br.a[k];
+      const coords = coordinatesOf(objective, p);
+      const startAt = Float64Array.from(a);
+      const previous = lastBest.get(p);
+      if (previous) coords.forEach((k, c) => (startAt[k] = previous[c]));
+      const br = bestResponse(objective, startAt, p, settings.optimizer);
+      lastBest.set(p, Float64Array.from(coords, (k) => br.a[k]));
+      for (const k of coords) next[k] = (1 - settings.damping) * a[k] + settings.damping * br.a[k];
     }
     let change = 0;
     for (let k = 0; k < a.length; k++) change = Math.max(change, Math.abs(next[k] - a[k]));

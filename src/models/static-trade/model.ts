@@ -25,7 +25,7 @@ export interface SolverSettings {
   denseLimit: number;
 }
 
-export const DEFAULT_SOLVER: SolverSettings = { method: 'newton', tolerance: 1e-10, maxIterations: 50, damping: 0.1, denseLimit: 2000 };
+export const DEFAULT_SOLVER: SolverSettings = { method: 'newton', tolerance: 1e-10, maxIterations: 50, damping: 0.1, denseLimit: 300 };
 
 export interface Equilibrium {
   wedges: Wedges;
