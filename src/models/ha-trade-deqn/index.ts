@@ -16,13 +16,13 @@ import { tf } from '../../tensor/backend.ts';
 import type { Rng } from '../../tensor/rng.ts';
 import type { OutputGroup, Policy, ResidualContext } from '../../deqn/model.ts';
 import type { EpisodeEnvironment, EpisodeOutcome, OwnEpisodeModel } from '../../deqn/own-episode.ts';
-import type { TowerOutputGroup } from '../../deqn/network.ts';
+import type { Mlp, TowerOutputGroup } from '../../deqn/network.ts';
 import { buildWorld, type World } from './world.ts';
 import { featuresOf, inputsOf, layoutOf, type Layout } from './layout.ts';
 import { householdBlock, makeConstants, type Constants } from './household.ts';
 import { makePolicyMatrices, type PolicyMatrices } from './prices.ts';
-import { allChoiceResiduals, chosenMask, chosenResiduals } from './residuals.ts';
-import { evaluateMarkets, marketCount } from './market.ts';
+import { choiceResidualsAt, chosenMask, chosenResiduals } from './residuals.ts';
+import { evaluateMarkets, tatonnement } from './market.ts';
 import { drawPolicy, initialPanel, lanePriceRaw, panelShape, setLanePolicy, simulatePeriod, writePrices, type PanelShape } from './panel.ts';
 import { parseParams, type HaTradeDeqnParams } from './params.ts';
 import type { HaTradeConfig } from '../ha-trade/config.ts';
@@ -151,19 +151,9 @@ function trainEpisode(world: World, lay: Layout, k: Constants, m: PolicyMatrices
   // Market lanes old enough to be near their stationary distribution.
   const mature: number[] = [];
   for (let lane = 0; lane < shape.marketLanes; lane++) if (states[lane * shape.rowsPerLane * d + lay.age] >= params.panel.minAge) mature.push(lane);
-  const perStep = Math.min(params.panel.marketLanesPerStep, mature.length);
-  const marketBatch = (step: number) => {
-    const lanes = Array.from({ length: perStep }, (_, i) => mature[(step * perStep + i) % mature.length]);
-    const rows = new Float32Array(perStep * shape.rowsPerLane * d);
-    const laneOf = new Int32Array(perStep * shape.rowsPerLane);
-    const laneRows = new Float32Array(perStep * d);
-    lanes.forEach((lane, i) => {
-      rows.set(states.subarray(lane * shape.rowsPerLane * d, (lane + 1) * shape.rowsPerLane * d), i * shape.rowsPerLane * d);
-      laneOf.fill(i, i * shape.rowsPerLane, (i + 1) * shape.rowsPerLane);
-      laneRows.set(states.subarray(lane * shape.rowsPerLane * d, (lane * shape.rowsPerLane + 1) * d), i * d);
-    });
-    return { rows, laneOf, laneRows };
-  };
+  // Market residuals of the mature lanes at the price network's prices, and the Walrasian step
+  // that becomes the price network's regression target for this episode.
+  const market = mature.length > 0 ? marketTargets(world, lay, k, m, net, params, states, shape, mature) : undefined;
   const trainRows = Math.min(n, params.panel.trainRows ?? n);
 
   const weights = config.lossWeights;
@@ -174,48 +164,69 @@ function trainEpisode(world: World, lay: Layout, k: Constants, m: PolicyMatrices
     const order = rng.permutation(n);
     for (let start = 0; start < trainRows; start += config.batchSize) {
       const size = Math.min(config.batchSize, trainRows - start);
-      const mb = perStep > 0 ? marketBatch(acc.steps) : undefined;
       const rows = new Float32Array(size * d);
       for (let r = 0; r < size; r++) rows.set(pool.subarray(order[start + r] * d, (order[start + r] + 1) * d), r * d);
+      // Each row trains one variety drawn uniformly, so rarely chosen varieties are trained as much.
+      const variety = params.allVarieties ? undefined : Int32Array.from({ length: size }, () => Math.floor(rng.uniform() * world.M));
       const stats = tf.tidy(() => {
         const batch = tf.tensor2d(rows, [size, d]);
         let euler: tf.Tensor = tf.zeros([1]);
         let bellman: tf.Tensor = tf.zeros([1]);
         const household = tf.variableGrads(() => {
-          const r = allChoiceResiduals(world, lay, k, net, batch);
+          const r = choiceResidualsAt(world, lay, k, net, batch, variety);
           euler = tf.keep(r.euler);
           bellman = tf.keep(r.bellman);
           return tf.add(tf.mul(weights.euler ?? 1, tf.mean(tf.square(r.euler))), tf.mul(weights.bellman ?? 1, tf.mean(tf.square(r.bellman)))) as tf.Scalar;
         }, trunk);
-        let marketValues: tf.Tensor = tf.zeros([0]);
         let marketGrads: tf.Tensor[] = tower.map((v) => tf.zerosLike(v));
         let marketLoss: tf.Tensor = tf.scalar(0);
-        if (mb) {
-          const market = tf.variableGrads(() => {
-            const e = evaluateMarkets(world, lay, k, m, net, tf.tensor2d(mb.rows, [mb.rows.length / d, d]), mb.laneOf, tf.tensor2d(mb.laneRows, [perStep, d]));
-            marketValues = tf.keep(e.residuals);
-            return tf.mul(weights.market ?? 1, tf.mean(tf.square(e.residuals))) as tf.Scalar;
+        if (market) {
+          const fit = tf.variableGrads(() => {
+            const raw = net.towerOutput('prices', featuresOf(world, inputsOf(world, lay, tf.tensor2d(market.laneRows, [mature.length, d]))));
+            return tf.mul(weights.market ?? 1, tf.mean(tf.square(tf.sub(raw, tf.tensor2d(market.target, [mature.length, world.priceDim]))))) as tf.Scalar;
           }, tower);
-          marketGrads = tower.map((v) => market.grads[v.name]);
-          marketLoss = market.value;
+          marketGrads = tower.map((v) => fit.grads[v.name]);
+          marketLoss = fit.value;
         }
         const grads = [...trunk.map((v) => household.grads[v.name]), ...marketGrads];
         env.adam.apply(net.variables, env.clip(grads), env.learningRate);
-        return [tf.add(household.value, marketLoss), euler, bellman, marketValues].map((t) => tf.keep(t));
+        return [tf.add(household.value, marketLoss), euler, bellman].map((t) => tf.keep(t));
       });
-      const [loss, euler, bellman, market] = stats.map((t) => t.dataSync() as Float32Array);
+      const [loss, euler, bellman] = stats.map((t) => t.dataSync() as Float32Array);
       stats.forEach((t) => t.dispose());
       acc.loss += loss[0];
       acc.steps++;
       record(acc, 'euler', euler);
       record(acc, 'bellman', bellman);
-      if (market.length > 0) record(acc, 'market', market);
+      if (market) record(acc, 'market', market.residuals);
     }
   }
   const families: Record<string, { mean: number; max: number }> = {};
   for (const name of Object.keys(acc.sum)) families[name] = { mean: acc.sum[name] / acc.steps, max: acc.max[name] };
-  void marketCount;
   return { loss: acc.loss / Math.max(1, acc.steps), families, states: trainRows * config.epochsPerEpisode, steps: acc.steps };
 }
 
 export type { Policy };
+
+/** Market residuals of the mature market lanes (forward only) and the price network's target raw output. */
+function marketTargets(world: World, lay: Layout, k: Constants, m: PolicyMatrices, net: Mlp, params: HaTradeDeqnParams, states: Float32Array, shape: PanelShape, lanes: number[]) {
+  const d = lay.dim;
+  const rows = new Float32Array(lanes.length * shape.rowsPerLane * d);
+  const laneOf = new Int32Array(lanes.length * shape.rowsPerLane);
+  const laneRows = new Float32Array(lanes.length * d);
+  lanes.forEach((lane, i) => {
+    rows.set(states.subarray(lane * shape.rowsPerLane * d, (lane + 1) * shape.rowsPerLane * d), i * shape.rowsPerLane * d);
+    laneOf.fill(i, i * shape.rowsPerLane, (i + 1) * shape.rowsPerLane);
+    laneRows.set(states.subarray(lane * shape.rowsPerLane * d, (lane * shape.rowsPerLane + 1) * d), i * d);
+  });
+  const outs = tf.tidy(() => {
+    const e = evaluateMarkets(world, lay, k, m, net, tf.tensor2d(rows, [rows.length / d, d]), laneOf, tf.tensor2d(laneRows, [lanes.length, d]));
+    const raw = net.towerOutput('prices', featuresOf(world, inputsOf(world, lay, tf.tensor2d(laneRows, [lanes.length, d]))));
+    return [e.residuals, e.goods, e.worldIncome, raw];
+  });
+  const [residuals, goods, income, raw] = outs.map((t) => t.dataSync() as Float32Array);
+  outs.forEach((t) => t.dispose());
+  const step = tatonnement(world, goods, residuals, income, params.tatonnement);
+  const target = Float32Array.from(raw, (v, i) => v + step[i]);
+  return { residuals, target, laneRows };
+}

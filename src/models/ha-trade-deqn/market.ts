@@ -1,9 +1,10 @@
-// Market clearing over the simulated panel (MODELS.md §C.4), differentiable in the price network:
-// every lane's households are re-evaluated at the prices the price network gives the lane's policy,
-// and the lane's goods, bond and government-budget residuals are built from panel means.
+// Market clearing over the simulated panel (MODELS.md §C.4): every lane's households are evaluated
+// at the prices the price network gives the lane's policy, the lane's goods, bond and
+// government-budget residuals are built from panel means, and a Walrasian price step turns them
+// into the price network's regression target.
 import { tf } from '../../tensor/backend.ts';
 import type { Mlp } from '../../deqn/network.ts';
-import type { World } from './world.ts';
+import { PRICE_SCALE, type World } from './world.ts';
 import { featuresOf, inputsOf, type Layout } from './layout.ts';
 import { householdBlock, type Constants } from './household.ts';
 import { decodePriceRows, deliveredPriceRows, own, tariffRows, type PolicyMatrices } from './prices.ts';
@@ -11,6 +12,9 @@ import { decodePriceRows, deliveredPriceRows, own, tariffRows, type PolicyMatric
 export interface MarketEvaluation {
   /** Per lane: goods markets 2..M, bond market(s), government budgets, each over world labour income [K, n]. */
   residuals: tf.Tensor2D;
+  /** Every goods market (excess supply over world income) [K, M] and world labour income [K, 1]. */
+  goods: tf.Tensor2D;
+  worldIncome: tf.Tensor2D;
   /** Imports M_ij per lane [K, M*M] (buyer-major). */
   imports: tf.Tensor2D;
 }
@@ -22,9 +26,7 @@ export function marketCount(world: World): number {
 
 /**
  * `rows` are households of K lanes; `laneOf[r]` in 0..K-1 names each row's lane and `laneRows`
- * holds one row of every lane (its policy columns are read). Gradients reach the price network
- * through the prices; the household network is evaluated at them as a fixed function of prices
- * when the caller differentiates only with respect to the price network's variables.
+ * holds one row of every lane (its policy columns are read). Differentiable in the price network.
  */
 export function evaluateMarkets(world: World, lay: Layout, k: Constants, m: PolicyMatrices, net: Mlp, rows: tf.Tensor2D, laneOf: Int32Array, laneRows: tf.Tensor2D): MarketEvaluation {
   const { M, nR } = world;
@@ -47,8 +49,9 @@ export function evaluateMarkets(world: World, lay: Layout, k: Constants, m: Poli
   const spending = tf.mul(hh.pi, tf.mul(p, hh.c));
   const savings = tf.sum(tf.mul(hh.pi, hh.aNext), 1, true);
   // Means by (lane, country) via a one-hot group matrix (gather has no gradient on wasm).
-  const groupIndex = tf.add(tf.mul(tf.tensor1d(laneOf, 'int32'), M), tf.cast(tf.squeeze(tf.slice(rows, [0, lay.country], [-1, 1]), [1]), 'int32'));
-  const groups = tf.oneHot(groupIndex as tf.Tensor1D, K * M).toFloat() as tf.Tensor2D;
+  const country = tf.tidy(() => tf.slice(rows, [0, lay.country], [-1, 1]).dataSync());
+  const groupIndex = Int32Array.from(laneOf, (lane, r) => lane * M + country[r]);
+  const groups = tf.oneHot(tf.tensor1d(groupIndex, 'int32'), K * M).toFloat() as tf.Tensor2D;
   const counts = tf.maximum(tf.sum(groups, 0, true), 1);
   const means = (q: tf.Tensor2D) => tf.div(tf.matMul(groups, q, true, false), tf.transpose(counts)) as tf.Tensor2D; // [K*M, k]
   const Lcol = tf.tile(tf.tensor2d(Array.from(L), [M, 1]), [K, 1]);
@@ -67,5 +70,38 @@ export function evaluateMarkets(world: World, lay: Layout, k: Constants, m: Poli
   const government = tf.sub(tf.mul(lanePrices.rebates, tf.tensor2d([Array.from(L)])), revenue);
   const bonds = nR === 1 ? tf.sum(assetsOut, 1, true) : assetsOut;
   const residuals = tf.div(tf.concat([tf.slice(goods, [0, 1], [-1, M - 1]), bonds, government], 1), worldIncome) as tf.Tensor2D;
-  return { residuals, imports: tf.reshape(spend, [K, M * M]) as tf.Tensor2D };
+  return { residuals, goods: tf.div(goods, worldIncome) as tf.Tensor2D, worldIncome: worldIncome as tf.Tensor2D, imports: tf.reshape(spend, [K, M * M]) as tf.Tensor2D };
+}
+
+export interface TatonnementStep {
+  /** Relative step sizes: log wage per unit of goods excess supply (over world income), R per unit of bond excess. */
+  wage: number;
+  R: number;
+  /** Share of the gap to the rebate that balances the budget closed per step (1 = all of it). */
+  rebate: number;
+}
+
+export const DEFAULT_TATONNEMENT: TatonnementStep = { wage: 1, R: 0.03, rebate: 1 };
+
+/**
+ * Walrasian price adjustment in the price network's raw units (see PRICE_SCALE): lower the wage of a
+ * country whose goods are in excess supply, lower R when households save more than they borrow,
+ * set rebates to the tariff revenue. Returns the raw-output change per lane, [K * priceDim].
+ */
+export function tatonnement(world: World, goods: ArrayLike<number>, residuals: ArrayLike<number>, worldIncome: ArrayLike<number>, step: TatonnementStep): Float64Array {
+  const { M, nR, priceDim } = world;
+  const K = worldIncome.length;
+  const n = marketCount(world);
+  const L = world.economy.labor;
+  const out = new Float64Array(K * priceDim);
+  for (let l = 0; l < K; l++) {
+    // Wages are relative to the last country's: move each log wage by its own excess supply minus the last's.
+    for (let k = 0; k < M - 1; k++) out[l * priceDim + k] = (-step.wage * (goods[l * M + k] - goods[l * M + M - 1])) / PRICE_SCALE.logWage;
+    for (let r = 0; r < nR; r++) out[l * priceDim + M - 1 + r] = (-step.R * residuals[l * n + M - 1 + r]) / PRICE_SCALE.R;
+    for (let i = 0; i < M; i++) {
+      const gap = (residuals[l * n + M - 1 + nR + i] * worldIncome[l]) / L[i]; // rebate paid minus revenue, per household
+      out[l * priceDim + M - 1 + nR + i] = (-step.rebate * gap) / PRICE_SCALE.rebate;
+    }
+  }
+  return out;
 }

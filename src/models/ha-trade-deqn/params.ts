@@ -43,12 +43,17 @@ export const HaTradeDeqnParamsSchema = z
         minAge: z.number().int().min(0).default(40),
         /** Panel rows per episode the household residuals are trained on (a random subset; default all). */
         trainRows: z.number().int().min(1).optional(),
-        /** Market lanes whose clearing conditions enter each step (rotating through the mature lanes). */
-        marketLanesPerStep: z.number().int().min(1).default(4),
         /** Households entering assets are clipped to [-phi, assetCap * amax] (guards the untrained start). */
         assetCap: z.number().min(1).default(3),
       })
       .strict(),
+    /** Walrasian price steps turning each lane's market residuals into the price network's target (market.ts). */
+    tatonnement: z
+      .object({ wage: z.number().positive().default(1), R: z.number().positive().default(0.03), rebate: z.number().positive().max(1).default(1) })
+      .strict()
+      .default({ wage: 1, R: 0.03, rebate: 1 }),
+    /** Train the residuals of every variety at every row (default: one variety per row, drawn uniformly). */
+    allVarieties: z.boolean().default(false),
     /** Hidden widths of the price network (a tower of the policy inputs beside the household network). */
     priceNetwork: z.object({ hidden: z.array(z.number().int().min(1).max(4096)).min(1).max(8) }).strict().default({ hidden: [32, 32] }),
   })

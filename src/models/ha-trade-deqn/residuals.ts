@@ -9,23 +9,32 @@ import { featuresOf, inputsOf, withAssetsAndShock, type Layout } from './layout.
 import { choiceResiduals, householdBlock, type ChoiceResiduals, type Constants } from './household.ts';
 import { chooseVariety } from './panel.ts';
 
-/** Euler and Bellman residuals of every variety at the rows of `states` ([B, M] each). */
-export function allChoiceResiduals(world: World, lay: Layout, k: Constants, net: Mlp, states: tf.Tensor2D): ChoiceResiduals {
+/**
+ * Euler and Bellman residuals at the rows of `states`: of every variety ([B, M] each), or, with
+ * `variety` (one index per row, e.g. drawn uniformly), of that variety only ([B, 1]) at half the
+ * cost for two countries. Successors (a'_j, z') for every next shock go through the network in one
+ * pass; the expectation over z' and the sum over tomorrow's choice are exact.
+ */
+export function choiceResidualsAt(world: World, lay: Layout, k: Constants, net: Mlp, states: tf.Tensor2D, variety?: Int32Array): ChoiceResiduals {
   const { M, nZ } = world;
   const B = states.shape[0];
   const inp = inputsOf(world, lay, states);
   const hh = householdBlock(world, k, inp, net.policy(featuresOf(world, inp), true));
-  // Successor blocks ordered (variety j, next shock z'), each B rows.
-  const blocks = M * nZ;
+  const mask = variety ? tf.oneHot(tf.tensor1d(variety, 'int32'), M).toFloat() : undefined;
+  const pick = (t: tf.Tensor2D) => (mask ? (tf.sum(tf.mul(mask, t), 1, true) as tf.Tensor2D) : t);
+  const aNext = pick(hh.aNext);
+  const J = aNext.shape[1];
+  // Successor blocks ordered (variety, next shock z'), each B rows.
+  const blocks = J * nZ;
   const tiled = tf.tile(states, [blocks, 1]) as tf.Tensor2D;
-  const aCol = tf.reshape(tf.tile(tf.expandDims(tf.transpose(hh.aNext), 1), [1, nZ, 1]), [blocks * B, 1]) as tf.Tensor2D;
+  const aCol = tf.reshape(tf.tile(tf.expandDims(tf.transpose(aNext), 1), [1, nZ, 1]), [blocks * B, 1]) as tf.Tensor2D;
   const zCol = tf.tensor2d(Float32Array.from({ length: blocks * B }, (_, r) => Math.floor(r / B) % nZ), [blocks * B, 1]);
   const next = withAssetsAndShock(lay, tiled, aCol, zCol);
   const inpN = inputsOf(world, lay, next);
   const hhN = householdBlock(world, k, inpN, net.policy(featuresOf(world, inpN), true));
   const probs = tf.reshape(tf.transpose(tf.matMul(inp.zHot, k.P)), [1, nZ, B]); // P(z_b, z')
-  const expect = (q: tf.Tensor2D) => tf.transpose(tf.sum(tf.mul(tf.reshape(q, [M, nZ, B]), probs), 1)) as tf.Tensor2D;
-  return choiceResiduals(world, inp.R, hh.phi, hh.aNext, hh.c, inp.p, hh.continuation, expect(hhN.mu), expect(hhN.V));
+  const expect = (q: tf.Tensor2D) => tf.transpose(tf.sum(tf.mul(tf.reshape(q, [J, nZ, B]), probs), 1)) as tf.Tensor2D;
+  return choiceResiduals(world, inp.R, hh.phi, aNext, pick(hh.c), pick(inp.p), pick(hh.continuation), expect(hhN.mu), expect(hhN.V));
 }
 
 /** One-hot [B, M] of the variety each row's household picks with its uniform (no gradient). */
