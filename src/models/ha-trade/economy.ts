@@ -62,20 +62,27 @@ export function householdParamsFor(econ: Economy, i: number): HouseholdParams {
 }
 
 /** Solves one country's household problem and stationary distribution, warm-started when possible. */
-export function evaluateCountry(econ: Economy, world: WorldPrices, i: number, warm?: CountryState): CountryState {
+export interface Tolerances {
+  household: number;
+  distribution: number;
+}
+
+export function evaluateCountry(econ: Economy, world: WorldPrices, i: number, warm?: CountryState, tol?: Tolerances): CountryState {
+  const householdTol = tol?.household ?? econ.householdTol;
+  const distributionTol = tol?.distribution ?? econ.distributionTol;
   const params = householdParamsFor(econ, i);
   const prices: HouseholdPrices = { R: world.R[i], wage: world.wages[i], rebate: world.rebates[i], prices: deliveredPrices(econ, world.wages, i) };
-  const household = solveHousehold(params, prices, { tol: econ.householdTol, guess: warm?.household });
-  if (!(household.residual < econ.householdTol)) {
+  const household = solveHousehold(params, prices, { tol: householdTol, guess: warm?.household });
+  if (!(household.residual < householdTol)) {
     throw new Error(`household problem of ${econ.countries[i]} did not converge (change ${household.residual} after ${household.iterations} iterations) at R=${prices.R}, wage=${prices.wage}`);
   }
-  const distribution = stationaryDistribution(household, params.agrid, econ.chain.P, econ.chain.ergodic, { tol: econ.distributionTol, guess: warm?.distribution.mass });
+  const distribution = stationaryDistribution(household, params.agrid, econ.chain.P, econ.chain.ergodic, { tol: distributionTol, guess: warm?.distribution.mass });
   const aggregates = aggregateCountry(household, distribution.mass, params.agrid, econ.chain.values, prices.prices);
   return { params, prices, household, distribution, aggregates };
 }
 
-export function evaluateWorld(econ: Economy, world: WorldPrices, warm?: CountryState[]): CountryState[] {
-  return econ.countries.map((_, i) => evaluateCountry(econ, world, i, warm?.[i]));
+export function evaluateWorld(econ: Economy, world: WorldPrices, warm?: CountryState[], tol?: Tolerances): CountryState[] {
+  return econ.countries.map((_, i) => evaluateCountry(econ, world, i, warm?.[i], tol));
 }
 
 export interface MarketResiduals {

@@ -6,7 +6,7 @@
 // where a perturbation touches one country (or is the world R) with the Armington/logit approximation
 // for the wage block, falling back to a full finite-difference Jacobian if Broyden stalls.
 import { UsageError } from '../../io/errors.ts';
-import { countryCount, evaluateCountry, evaluateWorld, hasTariffs, marketResiduals, type CountryState, type Economy, type MarketResiduals, type WorldPrices } from './economy.ts';
+import { countryCount, evaluateCountry, evaluateWorld, hasTariffs, marketResiduals, type CountryState, type Economy, type MarketResiduals, type Tolerances, type WorldPrices } from './economy.ts';
 import { broydenUpdate, maxAbs, solveLinear } from './linalg.ts';
 
 export interface EquilibriumOptions {
@@ -95,11 +95,30 @@ function residualVector(econ: Economy, lay: Layout, prices: WorldPrices, res: Ma
 }
 
 interface Point {
+  /** Tolerances the point was evaluated with (loose far from the solution, the config's near it). */
+  tol: Tolerances;
   x: Float64Array;
   prices: WorldPrices;
   states: CountryState[];
   res: MarketResiduals;
   F: Float64Array;
+}
+
+/**
+ * Inner tolerances follow the outer residual: far from the solution the household and distribution
+ * problems need not be solved to 1e-10 (saves most of the time); the config's tolerances apply once the
+ * residual is small, and convergence is only declared on a point evaluated with them.
+ */
+function tolerancesFor(econ: Economy, residual: number, adaptive: boolean): Tolerances {
+  if (!adaptive) return { household: econ.householdTol, distribution: econ.distributionTol };
+  return {
+    household: Math.max(econ.householdTol, Math.min(1e-7, 1e-5 * residual)),
+    distribution: Math.max(econ.distributionTol, Math.min(1e-8, 1e-6 * residual)),
+  };
+}
+
+function isTight(econ: Economy, tol: Tolerances): boolean {
+  return tol.household <= econ.householdTol && tol.distribution <= econ.distributionTol;
 }
 
 class Evaluator {
@@ -110,28 +129,30 @@ class Evaluator {
     private lay: Layout,
   ) {}
 
-  full(x: Float64Array, warm?: CountryState[]): Point {
+  full(x: Float64Array, tol: Tolerances, warm?: CountryState[]): Point {
     const prices = unpack(this.lay, x);
-    const states = evaluateWorld(this.econ, prices, warm);
+    const states = evaluateWorld(this.econ, prices, warm, tol);
     this.worldEvaluations++;
     this.householdSolves += this.lay.M;
     const res = marketResiduals(this.econ, prices, states);
-    return { x, prices, states, res, F: residualVector(this.econ, this.lay, prices, res, states) };
+    return { tol, x, prices, states, res, F: residualVector(this.econ, this.lay, prices, res, states) };
   }
 
   /** Re-solves only country i (its R_i or T_i moved); the rest is reused from base. */
   single(x: Float64Array, base: Point, i: number): Point {
     const prices = unpack(this.lay, x);
     const states = base.states.slice();
-    states[i] = evaluateCountry(this.econ, prices, i, base.states[i]);
+    states[i] = evaluateCountry(this.econ, prices, i, base.states[i], base.tol);
     this.householdSolves++;
     const res = marketResiduals(this.econ, prices, states);
-    return { x, prices, states, res, F: residualVector(this.econ, this.lay, prices, res, states) };
+    return { tol: base.tol, x, prices, states, res, F: residualVector(this.econ, this.lay, prices, res, states) };
   }
 }
 
 /** Finite-difference column k of the Jacobian at base. */
-function fdColumn(ev: Evaluator, lay: Layout, base: Point, k: number, h: number): Float64Array {
+function fdColumn(ev: Evaluator, lay: Layout, base: Point, k: number, h0: number): Float64Array {
+  // The step must dominate the noise of loosely solved inner problems.
+  const h = Math.max(h0, 1e2 * base.tol.household);
   const x = Float64Array.from(base.x);
   x[k] += h;
   const { M, nR } = lay;
@@ -139,7 +160,7 @@ function fdColumn(ev: Evaluator, lay: Layout, base: Point, k: number, h: number)
   let singleCountry = -1;
   if (k >= M - 1 + nR) singleCountry = k - (M - 1 + nR);
   else if (k >= M - 1 && nR > 1) singleCountry = k - (M - 1);
-  const pt = singleCountry >= 0 ? ev.single(x, base, singleCountry) : ev.full(x, base.states);
+  const pt = singleCountry >= 0 ? ev.single(x, base, singleCountry) : ev.full(x, base.tol, base.states);
   return Float64Array.from(pt.F, (f, r) => (f - base.F[r]) / h);
 }
 
@@ -229,12 +250,19 @@ export function solveEconomy(econ: Economy, opts: EquilibriumOptions = {}): Equi
   const log = opts.log ?? (() => {});
   const lay = layoutOf(econ);
   const approximateWages = lay.M > (opts.fdWageLimit ?? 4);
+  // Loose inner tolerances far from the solution only pay when Jacobians are not finite differences.
+  const adaptive = approximateWages && opts.method !== 'newton';
   const ev = new Evaluator(econ, lay);
-  let point = ev.full(pack(lay, initialPrices(econ, lay, opts.initial)));
+  let point = ev.full(pack(lay, initialPrices(econ, lay, opts.initial)), tolerancesFor(econ, 1e-2, adaptive));
   let J = jacobian(ev, econ, lay, point, h, approximateWages && opts.method !== 'newton');
   let jacobianIsFresh = !approximateWages || opts.method === 'newton';
   let iterations = 0;
-  while (maxAbs(point.F) >= tol && iterations < maxIterations) {
+  while (iterations < maxIterations) {
+    if (maxAbs(point.F) < tol) {
+      if (isTight(econ, point.tol)) break;
+      point = ev.full(point.x, tolerancesFor(econ, 0, adaptive), point.states); // confirm with the config's tolerances
+      continue;
+    }
     iterations++;
     if (opts.method === 'newton' && !jacobianIsFresh) {
       J = jacobian(ev, econ, lay, point, h, false);
@@ -253,7 +281,7 @@ export function solveEconomy(econ: Economy, opts: EquilibriumOptions = {}): Equi
     const before = maxAbs(point.F);
     let next: Point | undefined;
     for (let halvings = 0; halvings < 4; halvings++) {
-      const trial = ev.full(Float64Array.from(point.x, (v, k) => v + dx[k]), point.states);
+      const trial = ev.full(Float64Array.from(point.x, (v, k) => v + dx[k]), tolerancesFor(econ, before, adaptive), point.states);
       if (Number.isFinite(maxAbs(trial.F)) && maxAbs(trial.F) < before) {
         next = trial;
         break;
@@ -272,7 +300,7 @@ export function solveEconomy(econ: Economy, opts: EquilibriumOptions = {}): Equi
     broydenUpdate(J, step, dF, lay.n);
     jacobianIsFresh = false;
     point = next;
-    log(`iteration ${iterations}: residual ${maxAbs(point.F).toExponential(3)} (world evaluations ${ev.worldEvaluations})`);
+    log(`iteration ${iterations}: residual ${maxAbs(point.F).toExponential(3)} (goods ${maxAbs(point.F.subarray(0, lay.M - 1)).toExponential(2)}, bonds ${maxAbs(point.F.subarray(lay.M - 1, lay.M - 1 + lay.nR)).toExponential(2)}; world evaluations ${ev.worldEvaluations})`);
   }
   const residualNorm = maxAbs(point.F);
   if (!(residualNorm < tol)) {
