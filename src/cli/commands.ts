@@ -6,5 +6,6 @@ import { registerTrain } from './train.ts';
 import { registerEvaluate } from './evaluate.ts';
 import { registerTradePolicyCommands } from './optimize.ts';
 import { registerUnion } from './union.ts';
+import { registerHaTradeCommands } from './solve.ts';
 
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerTrain, registerEvaluate, registerTradePolicyCommands, registerUnion, registerInfo];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerTrain, registerEvaluate, registerTradePolicyCommands, registerUnion, registerHaTradeCommands, registerInfo];
