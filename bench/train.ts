@@ -1,23 +1,44 @@
-// `npm run bench:train [-- --json]`: training-step throughput only (see bench/train-throughput.ts).
+// `npm run bench:train [-- --json] [-- --steps=N] [-- --cases=a,b]`: training-step throughput only
+// (see bench/train-throughput.ts). Each case reports the median of N timed steps (default 20)
+// after warm-up; the matmul-1024 row is the backend's plain matMul rate measured in the same run,
+// the yardstick for each case's achieved GFLOP/s. DEQN_WASM_THREADS sets the wasm thread count.
 import { existsSync } from 'node:fs';
 import { initBackend } from '../src/tensor/backend.ts';
 import { formatNumber } from '../src/io/tables.ts';
 import { matMulProbe, modelStepThroughput, plainMlpThroughput, type ThroughputResult } from './train-throughput.ts';
 
 const args = process.argv.slice(2);
-const backendArg = args.find((a) => a.startsWith('--backend='))?.split('=')[1];
-const steps = Number(args.find((a) => a.startsWith('--steps='))?.split('=')[1] ?? 20);
-await initBackend(backendArg);
+const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const steps = Number(option('steps') ?? 20);
+const only = option('cases')?.split(',');
+const info = await initBackend(option('backend'));
+process.stderr.write(`backend ${info.name}${info.wasmThreads ? `, ${info.wasmThreads} thread(s)` : ''}${info.skipped.length ? ` (skipped: ${info.skipped.join('; ')})` : ''}\n`);
 
-const results: ThroughputResult[] = [matMulProbe(), modelStepThroughput('models/olg-analytic.json', 'olg-analytic-step', steps)];
-if (existsSync('models/olg-two-asset-cpu.json')) results.push(modelStepThroughput('models/olg-two-asset-cpu.json', 'olg-two-asset-cpu-step', steps));
-results.push(plainMlpThroughput(steps));
+const CASES: [string, () => ThroughputResult][] = [
+  ['matmul-1024', () => matMulProbe()],
+  ['olg-analytic-step', () => modelStepThroughput('models/olg-analytic.json', 'olg-analytic-step', steps)],
+  ['olg-two-asset-cpu-step', () => modelStepThroughput('models/olg-two-asset-cpu.json', 'olg-two-asset-cpu-step', steps)],
+  ['mlp-3x1000-b2048', () => plainMlpThroughput(steps)],
+];
+const results: ThroughputResult[] = [];
+for (const [name, run] of CASES) {
+  if (only && !only.includes(name)) continue;
+  if (name === 'olg-two-asset-cpu-step' && !existsSync('models/olg-two-asset-cpu.json')) continue;
+  try {
+    results.push(run());
+  } catch (err) {
+    process.stderr.write(`${name} skipped: ${(err as Error).message}\n`);
+  }
+}
 
+const matMul = results.find((r) => r.case === 'matmul-1024')?.gflops;
 if (args.includes('--json')) {
-  process.stdout.write(JSON.stringify(results.map(({ case: c, msPerStep, statesPerSec, gflops }) => ({ case: c, msPerStep, statesPerSec: Number.isFinite(statesPerSec) ? statesPerSec : null, gflops }))) + '\n');
+  const finite = (x: number) => (Number.isFinite(x) ? x : null);
+  process.stdout.write(JSON.stringify(results.map((r) => ({ case: r.case, msPerStep: r.msPerStep, statesPerSec: finite(r.statesPerSec), gflops: finite(r.gflops) }))) + '\n');
 } else {
-  process.stdout.write('| case | batch | ms/step (median) | states/s | GFLOP/s |\n|---|---|---|---|---|\n');
+  process.stdout.write('| case | batch | ms/step (median) | states/s | GFLOP/s | share of plain matMul |\n|---|---|---|---|---|---|\n');
   for (const r of results) {
-    process.stdout.write(`| ${r.case} | ${r.batch ?? ''} | ${formatNumber(r.msPerStep, 4)} | ${formatNumber(r.statesPerSec, 4)} | ${formatNumber(r.gflops, 3)} |\n`);
+    const share = matMul && r.case !== 'matmul-1024' ? `${formatNumber((100 * r.gflops) / matMul, 3)} %` : '';
+    process.stdout.write(`| ${r.case} | ${r.batch ?? ''} | ${formatNumber(r.msPerStep, 4)} | ${formatNumber(r.statesPerSec, 4)} | ${formatNumber(r.gflops, 3)} | ${share} |\n`);
   }
 }

@@ -4,6 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { UsageError } from '../io/errors.ts';
+import { WASM_THREADS_ENV, activateThreadedWasm, parseWasmThreads } from './wasm-threads.ts';
+import { installWasmTiledTranspose } from './wasm-transpose.ts';
 
 // PROD silences tfjs' console banners ("install the node backend") that would garble progress bars.
 tf.env().set('PROD', true);
@@ -26,9 +28,21 @@ export interface BackendInfo {
   /** Why the preferred backends were skipped, for `deqn info`. */
   skipped: string[];
   wasmTransposeFix: boolean;
+  /** Threads of the wasm backend's XNNPACK pool (1 = the stock single-threaded build). */
+  wasmThreads?: number;
 }
 
 let active: BackendInfo | undefined;
+
+/**
+ * Diagnostic switch for before/after comparisons (bench, tests): a comma-separated list of the
+ * engine's speed optimisations to leave off: tiled-transpose, fused-dense, fused-adam.
+ */
+export const DISABLE_ENV = 'DEQN_DISABLE_OPTIMISATIONS';
+
+export function optimisationEnabled(name: 'tiled-transpose' | 'fused-dense' | 'fused-adam'): boolean {
+  return !(process.env[DISABLE_ENV] ?? '').split(',').map((s) => s.trim()).includes(name);
+}
 
 /** Loads a native tfjs-node build; returns an error message when it is not installed or cannot load. */
 function tryNative(pkg: string): string | undefined {
@@ -50,6 +64,31 @@ async function trySetBackend(name: string): Promise<boolean> {
   }
 }
 
+let wasmThreads: number | undefined;
+
+/**
+ * The wasm backend with `DEQN_WASM_THREADS` threads (default one per core): the threaded build
+ * when more than one thread is asked for, else (or if it fails to start) the stock build.
+ */
+async function activateWasm(skipped: string[]): Promise<boolean> {
+  let threads: number;
+  try {
+    threads = parseWasmThreads(process.env[WASM_THREADS_ENV]);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (threads > 1) {
+    const threaded = await activateThreadedWasm(threads);
+    if ('threads' in threaded) {
+      wasmThreads = threaded.threads;
+      return true;
+    }
+    skipped.push(`threaded wasm: ${threaded.failed}; using one thread`);
+  }
+  wasmThreads = 1;
+  return trySetBackend('wasm');
+}
+
 async function activate(name: BackendName, skipped: string[]): Promise<boolean> {
   if (name === 'tensorflow-gpu' || name === 'tensorflow') {
     const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
@@ -64,8 +103,9 @@ async function activate(name: BackendName, skipped: string[]): Promise<boolean> 
   }
   if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
-    if (await trySetBackend('wasm')) {
+    if (await activateWasm(skipped)) {
       installWasmTransposedMatMulFix();
+      if (optimisationEnabled('tiled-transpose')) installWasmTiledTranspose();
       return true;
     }
     skipped.push('wasm: backend did not initialise');
@@ -97,6 +137,7 @@ export async function initBackend(requested?: string): Promise<BackendInfo> {
         tfjsVersion: tf.version.tfjs,
         skipped,
         wasmTransposeFix: name === 'wasm',
+        ...(name === 'wasm' ? { wasmThreads } : {}),
       };
       return active;
     }

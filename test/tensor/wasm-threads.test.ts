@@ -1,0 +1,88 @@
+// The threaded wasm backend (src/tensor/wasm-threads.ts) must give the same training step as the
+// stock single-threaded one. The thread count is fixed when a process creates its backend, so each
+// count runs in its own child process: one full engine step (forward at states and successor
+// states, residual loss, backward, clipping, Adam) on the analytic OLG model with a network wide
+// enough that XNNPACK splits every product across threads.
+import { describe, it, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { parseWasmThreads } from '../../src/tensor/wasm-threads.ts';
+
+const STEP_SCRIPT = `
+import { initBackend, tf } from './src/tensor/backend.ts';
+import { loadRunConfig } from './src/io/run-config.ts';
+import { DYNAMIC_MODELS } from './src/models/registry.ts';
+import { Rng } from './src/tensor/rng.ts';
+import { Mlp } from './src/deqn/network.ts';
+import { Trainer } from './src/deqn/trainer.ts';
+const info = await initBackend('wasm');
+const config = loadRunConfig('models/olg-analytic.json');
+const model = DYNAMIC_MODELS[config.model].create(config.params);
+const rng = Rng.fromSeed(7);
+const net = new Mlp({ inputDim: model.featureDim, outputs: model.outputs, hidden: [384, 384], activation: 'silu' }, rng);
+const batchSize = 512;
+const trainer = new Trainer(model, net, { ...config.training, paths: batchSize }, 7, rng);
+trainer.burnIn();
+const batch = tf.tensor2d(trainer.simulator.states.subarray(0, batchSize * model.stateDim), [batchSize, model.stateDim]);
+const before = tf.memory().numTensors;
+const stats = Array.from(trainer.trainStep(batch, 1e-3));
+const second = Array.from(trainer.trainStep(batch, 1e-3));
+const weights = net.weightValues().map((w) => Buffer.from(w.buffer, w.byteOffset, w.byteLength).toString('base64'));
+process.stdout.write(JSON.stringify({ threads: info.wasmThreads, skipped: info.skipped, leaked: tf.memory().numTensors - before, stats, second, weights }));
+`;
+
+interface StepResult {
+  threads: number;
+  skipped: string[];
+  leaked: number;
+  stats: number[];
+  second: number[];
+  weights: string[];
+}
+
+function runStep(threads: number): StepResult {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', STEP_SCRIPT], {
+    env: { ...process.env, DEQN_WASM_THREADS: String(threads) },
+    encoding: 'utf8',
+    timeout: 120_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (child.status !== 0) throw new Error(`child (threads=${threads}) failed: status ${child.status}, signal ${child.signal}, ${child.error?.message ?? ""} ${child.stderr}`);
+  return JSON.parse(child.stdout) as StepResult;
+}
+
+/** Largest absolute difference relative to the largest reference entry. */
+function maxRelDiff(a: number[], b: number[]): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}
+
+describe('threaded wasm backend', () => {
+  it('two threads give the same two training steps as one thread (within 1e-6 of scale), leak-free', () => {
+    const one = runStep(1);
+    const two = runStep(2);
+    expect(one.threads).toBe(1);
+    expect(two.threads).toBe(2);
+    expect(two.skipped.filter((s) => s.startsWith('threaded wasm'))).toEqual([]);
+    expect(two.leaked).toBe(0);
+    expect(one.leaked).toBe(0);
+    expect(maxRelDiff(two.stats, one.stats)).toBeLessThan(1e-6);
+    expect(maxRelDiff(two.second, one.second)).toBeLessThan(1e-6);
+    expect(two.weights.length).toBe(one.weights.length);
+    const floats = (b64: string) => Array.from(new Float32Array(new Uint8Array(Buffer.from(b64, 'base64')).buffer));
+    one.weights.forEach((w, i) => expect(maxRelDiff(floats(two.weights[i]), floats(w))).toBeLessThan(1e-6));
+  });
+
+  it('reads DEQN_WASM_THREADS: auto or empty = cores (at most 4), 1-4 allowed, anything else rejected', () => {
+    expect(parseWasmThreads(undefined)).toBeGreaterThanOrEqual(1);
+    expect(parseWasmThreads('auto')).toBe(parseWasmThreads(undefined));
+    expect(parseWasmThreads('3')).toBe(3);
+    expect(() => parseWasmThreads('0')).toThrow(/DEQN_WASM_THREADS=0/);
+    expect(() => parseWasmThreads('two')).toThrow(/integer 1-4 or "auto"/);
+    expect(() => parseWasmThreads('1.5')).toThrow();
+  });
+});
