@@ -43,11 +43,13 @@ export const OlgTwoAssetParamsSchema = z
     /**
      * Multipliers are decoded as multiplierUnit * softplus(output + multiplierOffset): a softplus
      * output whose bias starts at multiplierOffset, so the untrained multipliers start near zero
-     * (0.1 * softplus(-7) = 9e-5, in u' units of order one) instead of biasing the Euler
-     * equations, yet a binding constraint is reachable (u' ~ 1 needs an output of about +3 + 7).
+     * (softplus(-9) = 1.2e-4, against u'(c) of 0.4 to 4) instead of biasing the Euler equations,
+     * yet binding constraints stay reachable: the borrowing-constrained young need lambda + mu of
+     * about 0.4 u'(c) ~ 1.7, an output of about +11. (A unit of 0.1 with offset -7 needed +24,
+     * and after 800 steps the young still had Euler errors of 10-20%.)
      */
-    multiplierUnit: z.number().positive().default(0.1),
-    multiplierOffset: z.number().min(-30).max(30).default(-7),
+    multiplierUnit: z.number().positive().default(1),
+    multiplierOffset: z.number().min(-30).max(30).default(-9),
     /**
      * Relative noise of the initial states around the life-cycle prior (uniform, +-). Kept small:
      * 10% noise on the capital of a 40-year-old is half a year's consumption, which made many
