@@ -22,7 +22,9 @@ import { featuresOf, inputsOf, layoutOf, type Layout } from './layout.ts';
 import { householdBlock, makeConstants, type Constants } from './household.ts';
 import { makePolicyMatrices, type PolicyMatrices } from './prices.ts';
 import { choiceResidualsAt, chosenMask, chosenResiduals } from './residuals.ts';
-import { evaluateMarkets, tatonnement } from './market.ts';
+import { tatonnement } from './market.ts';
+import { solveNetwork } from './solution.ts';
+import { decodePrices } from './world.ts';
 import { drawPolicy, initialPanel, lanePriceRaw, panelShape, setLanePolicy, simulatePeriod, writePrices, type PanelShape } from './panel.ts';
 import { parseParams, type HaTradeDeqnParams } from './params.ts';
 import type { HaTradeConfig } from '../ha-trade/config.ts';
@@ -50,7 +52,8 @@ export function createHaTradeDeqn(raw: unknown): HaTradeDeqn {
   const outputs: OutputGroup[] = [{ name: 'savings', size: M, decode: 'sigmoid' }, { name: 'continuation', size: M, decode: 'linear' }, prices];
   const transition = Array.from({ length: nZ }, (_, z) => Array.from(world.economy.chain.P.subarray(z * nZ, (z + 1) * nZ)));
 
-  return {
+  const lotteryCache = new Map<number, Float64Array[]>();
+  const self: HaTradeDeqn = {
     name: 'ha-trade',
     world,
     layout: lay,
@@ -91,8 +94,9 @@ export function createHaTradeDeqn(raw: unknown): HaTradeDeqn {
       return { euler: r.euler, bellman: r.bellman };
     },
 
-    trainEpisode: (env) => trainEpisode(world, lay, k, m, params, env),
+    trainEpisode: (env) => trainEpisode(self, world, lay, k, m, params, env, lotteryCache),
   };
+  return self;
 }
 
 /** A deterministic uniform from the previous one, the new shock and the row (evaluation paths only). */
@@ -131,7 +135,7 @@ function record(acc: Accumulator, name: string, values: Float32Array | number[])
   acc.max[name] = Math.max(acc.max[name] ?? 0, mx);
 }
 
-function trainEpisode(world: World, lay: Layout, k: Constants, m: PolicyMatrices, params: HaTradeDeqnParams, env: EpisodeEnvironment): EpisodeOutcome {
+function trainEpisode(model: HaTradeDeqn, world: World, lay: Layout, k: Constants, m: PolicyMatrices, params: HaTradeDeqnParams, env: EpisodeEnvironment, cache: Map<number, Float64Array[]>): EpisodeOutcome {
   const { net, rng, config } = env;
   const shape = panelShape(world, params, env.simulator.paths);
   const d = lay.dim;
@@ -148,12 +152,12 @@ function trainEpisode(world: World, lay: Layout, k: Constants, m: PolicyMatrices
   }
   const n = pool.length / d;
 
-  // Market lanes old enough to be near their stationary distribution.
-  const mature: number[] = [];
-  for (let lane = 0; lane < shape.marketLanes; lane++) if (states[lane * shape.rowsPerLane * d + lay.age] >= params.panel.minAge) mature.push(lane);
-  // Market residuals of the mature lanes at the price network's prices, and the Walrasian step
-  // that becomes the price network's regression target for this episode.
-  const market = mature.length > 0 ? marketTargets(world, lay, k, m, net, params, states, shape, mature) : undefined;
+  // Markets of a few market lanes (rotating) cleared on the stationary distribution of the current
+  // networks at the lane's policy and prices; the Walrasian step becomes the price network's target.
+  const per = Math.min(params.market.lanesPerEpisode, shape.marketLanes);
+  const lanes = Array.from({ length: per }, (_, i) => (env.episode * per + i) % shape.marketLanes);
+  const market = marketTargets(model, world, lay, net, params, states, shape, lanes, cache);
+  const mature = lanes;
   const trainRows = Math.min(n, params.panel.trainRows ?? n);
 
   const weights = config.lossWeights;
@@ -208,25 +212,32 @@ function trainEpisode(world: World, lay: Layout, k: Constants, m: PolicyMatrices
 
 export type { Policy };
 
-/** Market residuals of the mature market lanes (forward only) and the price network's target raw output. */
-function marketTargets(world: World, lay: Layout, k: Constants, m: PolicyMatrices, net: Mlp, params: HaTradeDeqnParams, states: Float32Array, shape: PanelShape, lanes: number[]) {
+/** Market residuals of `lanes` on the networks' stationary distributions and the price network's target raw output. */
+function marketTargets(model: HaTradeDeqn, world: World, lay: Layout, net: Mlp, params: HaTradeDeqnParams, states: Float32Array, shape: PanelShape, lanes: number[], cache: Map<number, Float64Array[]>) {
   const d = lay.dim;
-  const rows = new Float32Array(lanes.length * shape.rowsPerLane * d);
-  const laneOf = new Int32Array(lanes.length * shape.rowsPerLane);
+  const { M, priceDim } = world;
   const laneRows = new Float32Array(lanes.length * d);
+  lanes.forEach((lane, i) => laneRows.set(states.subarray(lane * shape.rowsPerLane * d, (lane * shape.rowsPerLane + 1) * d), i * d));
+  const rawT = tf.tidy(() => net.towerOutput('prices', featuresOf(world, inputsOf(world, lay, tf.tensor2d(laneRows, [lanes.length, d])))));
+  const raw = rawT.dataSync() as Float32Array;
+  rawT.dispose();
+  const n = M - 1 + world.nR + M;
+  const goods = new Float64Array(lanes.length * M);
+  const residuals = new Float32Array(lanes.length * n);
+  const income = new Float64Array(lanes.length);
   lanes.forEach((lane, i) => {
-    rows.set(states.subarray(lane * shape.rowsPerLane * d, (lane + 1) * shape.rowsPerLane * d), i * shape.rowsPerLane * d);
-    laneOf.fill(i, i * shape.rowsPerLane, (i + 1) * shape.rowsPerLane);
-    laneRows.set(states.subarray(lane * shape.rowsPerLane * d, (lane * shape.rowsPerLane + 1) * d), i * d);
+    const x = laneRows.subarray(i * d + lay.policy, i * d + lay.policy + world.policyDim);
+    const prices = decodePrices(world, raw.subarray(i * priceDim, (i + 1) * priceDim));
+    const eq = solveNetwork(model, net, x, { prices, points: params.market.gridPoints, tol: 1e-9, maxIterations: 5000, initialMass: cache.get(lane) });
+    cache.set(lane, eq.mass);
+    goods.set(eq.goods, i * M);
+    residuals.set([...eq.goods.subarray(1), ...eq.bonds, ...eq.government], i * n);
+    income[i] = 1; // residuals are already over world labour income
+    let worldIncome = 0;
+    for (let c = 0; c < M; c++) worldIncome += prices.wages[c] * world.economy.labor[c] * eq.efficiency[c];
+    income[i] = worldIncome;
   });
-  const outs = tf.tidy(() => {
-    const e = evaluateMarkets(world, lay, k, m, net, tf.tensor2d(rows, [rows.length / d, d]), laneOf, tf.tensor2d(laneRows, [lanes.length, d]));
-    const raw = net.towerOutput('prices', featuresOf(world, inputsOf(world, lay, tf.tensor2d(laneRows, [lanes.length, d]))));
-    return [e.residuals, e.goods, e.worldIncome, raw];
-  });
-  const [residuals, goods, income, raw] = outs.map((t) => t.dataSync() as Float32Array);
-  outs.forEach((t) => t.dispose());
   const step = tatonnement(world, goods, residuals, income, params.tatonnement);
-  const target = Float32Array.from(raw, (v, i) => v + step[i]);
+  const target = Float32Array.from(raw, (v, k) => v + step[k]);
   return { residuals, target, laneRows };
 }

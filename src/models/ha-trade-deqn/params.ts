@@ -47,6 +47,15 @@ export const HaTradeDeqnParamsSchema = z
         assetCap: z.number().min(1).default(3),
       })
       .strict(),
+    /**
+     * Market clearing of the market lanes' policy points on the stationary distribution of the current
+     * networks (lottery method on a grid of `gridPoints` assets, a non-stochastic simulation of the panel):
+     * `lanesPerEpisode` lanes per episode, rotating.
+     */
+    market: z
+      .object({ gridPoints: z.number().int().min(10).max(2000).default(100), lanesPerEpisode: z.number().int().min(1).default(4) })
+      .strict()
+      .default({ gridPoints: 100, lanesPerEpisode: 4 }),
     /** Walrasian price steps turning each lane's market residuals into the price network's target (market.ts). */
     tatonnement: z
       .object({ wage: z.number().positive().default(1), R: z.number().positive().default(0.03), rebate: z.number().positive().max(1).default(1) })

@@ -127,7 +127,7 @@ export function assetGrids(world: World, points: number): Float64Array[] {
 }
 
 /** Stationary distribution of one country by the lottery method (Young 2010), [z][a]. */
-export function lotteryDistribution(world: World, grid: Float64Array, aNext: Float64Array, pi: Float64Array, tol: number, maxIterations: number): Float64Array {
+export function lotteryDistribution(world: World, grid: Float64Array, aNext: Float64Array, pi: Float64Array, tol: number, maxIterations: number, initial?: Float64Array): Float64Array {
   const { M, nZ } = world;
   const nA = grid.length;
   const per = nZ * nA;
@@ -145,7 +145,8 @@ export function lotteryDistribution(world: World, grid: Float64Array, aNext: Flo
   }
   let mass = new Float64Array(per);
   const erg = world.economy.chain.ergodic;
-  for (let z = 0; z < nZ; z++) for (let a = 0; a < nA; a++) mass[z * nA + a] = erg[z] / nA;
+  if (initial && initial.length === per) mass.set(initial);
+  else for (let z = 0; z < nZ; z++) for (let a = 0; a < nA; a++) mass[z * nA + a] = erg[z] / nA;
   let next = new Float64Array(per);
   const inner = new Float64Array(per); // mass by (z, a') before the shock
   for (let it = 0; it < maxIterations; it++) {
@@ -181,7 +182,7 @@ export function priceSet(world: World, x: ArrayLike<number>, prices: Prices): Ho
 }
 
 /** The networks' stationary equilibrium at policy x (prices from the price network unless given). */
-export function solveNetwork(model: HaTradeDeqn, net: Mlp, x: ArrayLike<number>, opts: SolveNetworkOptions & { prices?: Prices } = {}): NetworkEquilibrium {
+export function solveNetwork(model: HaTradeDeqn, net: Mlp, x: ArrayLike<number>, opts: SolveNetworkOptions & { prices?: Prices; initialMass?: Float64Array[] } = {}): NetworkEquilibrium {
   const { world } = model;
   const { M, nZ } = world;
   const prices = opts.prices ?? decodePrices(world, priceRaw(model, net, x));
@@ -192,7 +193,7 @@ export function solveNetwork(model: HaTradeDeqn, net: Mlp, x: ArrayLike<number>,
   const per = nZ * nA;
   const z = world.economy.chain.values;
   const L = world.economy.labor;
-  const mass = grids.map((g, i) => lotteryDistribution(world, g, policies.aNext[i], policies.pi[i], opts.tol ?? 1e-11, opts.maxIterations ?? 20000));
+  const mass = grids.map((g, i) => lotteryDistribution(world, g, policies.aNext[i], policies.pi[i], opts.tol ?? 1e-11, opts.maxIterations ?? 20000, opts.initialMass?.[i]));
   const imports = new Float64Array(M * M);
   const efficiency = new Float64Array(M);
   const assets = new Float64Array(M);

@@ -1,0 +1,163 @@
+// Checks of a trained checkpoint against the part-1 float64 reference solver (MODELS.md §C): prices,
+// import shares and consumption-equivalent welfare changes at policy points, and relative Euler
+// errors of simulated households. Used by bench/ha-trade-deqn.ts and the tests.
+import { tf } from '../../tensor/backend.ts';
+import { Rng } from '../../tensor/rng.ts';
+import type { Mlp } from '../../deqn/network.ts';
+import { solveEconomy } from '../ha-trade/equilibrium.ts';
+import { withSummary, type HaTradeEquilibrium } from '../ha-trade/index.ts';
+import { welfareChange } from '../ha-trade/welfare.ts';
+import { baselinePolicy, economyAt, type World } from './world.ts';
+import { choiceResidualsAt } from './residuals.ts';
+import { featuresOf, inputsOf } from './layout.ts';
+import { householdBlock } from './household.ts';
+import { simulatePeriod, chooseVariety } from './panel.ts';
+import { priceSet, solveNetwork, gridStates, type NetworkEquilibrium } from './solution.ts';
+import { networkWelfare, tauInterpolant } from './welfare.ts';
+import type { HaTradeDeqn } from './index.ts';
+
+/** Reference stationary equilibrium at policy x (Newton, warm-started when a guess is given). */
+export function referenceAt(world: World, x: ArrayLike<number>, guess?: HaTradeEquilibrium): HaTradeEquilibrium {
+  const econ = economyAt(world, x);
+  const initial = guess ? { wages: guess.wages, R: guess.R as number, rebates: guess.rebates } : { R: world.config.solver.initialR as number | undefined };
+  return withSummary(econ, solveEconomy(econ, { method: 'newton', tol: 1e-9, initial }));
+}
+
+export interface PointComparison {
+  policy: number[];
+  /** Largest relative errors over countries. */
+  wageError: number;
+  RError: number;
+  importShareError: number;
+  /** Welfare change (CE %, vs the baseline) per country: network, reference, relative error. */
+  welfareNetwork: number[];
+  welfareReference: number[];
+  welfareError: number;
+  network: NetworkEquilibrium;
+  reference: HaTradeEquilibrium;
+}
+
+const relErr = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+
+/** Compares the network's equilibrium at each policy with the reference (welfare relative to the first point). */
+export function compareAtPoints(model: HaTradeDeqn, net: Mlp, points: ArrayLike<number>[]): PointComparison[] {
+  const { world } = model;
+  const M = world.M;
+  const baseRef = referenceAt(world, points[0]);
+  const baseNet = solveNetwork(model, net, points[0]);
+  const interp = tauInterpolant(model, net, baseNet);
+  const epsilon = world.config.analysis.acrElasticity ?? 1 / world.config.preferences.sigmaEps;
+  return points.map((x, p) => {
+    const ref = p === 0 ? baseRef : referenceAt(world, x, baseRef);
+    const net1 = p === 0 ? baseNet : solveNetwork(model, net, x);
+    let wageError = 0;
+    let RError = 0;
+    let importShareError = 0;
+    for (let i = 0; i < M; i++) {
+      wageError = Math.max(wageError, relErr(net1.prices.wages[i], ref.wages[i]));
+      RError = Math.max(RError, relErr(net1.prices.R[i], ref.prices.R[i]));
+      for (let j = 0; j < M; j++) if (i !== j) importShareError = Math.max(importShareError, relErr(net1.importShares[i * M + j], ref.importShares[i * M + j]));
+    }
+    let welfareNetwork = new Array<number>(M).fill(0);
+    let welfareReference = new Array<number>(M).fill(0);
+    let welfareError = 0;
+    if (p > 0) {
+      welfareNetwork = networkWelfare(model, net, baseNet, net1, interp).map((w) => w.averageGain);
+      welfareReference = welfareChange(baseRef, ref, { acrElasticity: epsilon }).countries.map((w) => w.averageGain);
+      welfareError = Math.max(...welfareReference.map((r, i) => relErr(welfareNetwork[i], r)));
+    }
+    return { policy: Array.from(x), wageError, RError, importShareError, welfareNetwork, welfareReference, welfareError, network: net1, reference: ref };
+  });
+}
+
+/** Five policy points of the box: the status quo and four points away from the training lanes' status-quo lane. */
+export function validationPoints(world: World): Float64Array[] {
+  const base = baselinePolicy(world);
+  const at = (tariffs: number[], kappa: number) => {
+    const x = Float64Array.from(base);
+    tariffs.forEach((t, k) => k < world.pairs.length && (x[k] = t));
+    x[world.policyDim - 1] = kappa;
+    return x;
+  };
+  return [base, at([0.1, 0], 1), at([0.25, 0.1], 1), at([0.05, 0.3], 0.95), at([0.15, 0.2], 1.05)];
+}
+
+export interface EulerStats {
+  /** Mean and max |relative Euler error| of the chosen variety over simulated households off the borrowing limit. */
+  meanRelative: number;
+  maxRelative: number;
+  p99Relative: number;
+  /** Mean |FB residual| over all simulated households (constrained ones included). */
+  meanFB: number;
+  constrainedShare: number;
+  households: number;
+}
+
+/**
+ * Households drawn from the network's stationary distribution at policy x, simulated `periods`
+ * periods with the networks, then their relative Euler errors (MODELS.md §0) for the variety each
+ * chooses.
+ */
+export function simulatedEulerErrors(model: HaTradeDeqn, net: Mlp, eq: NetworkEquilibrium, households: number, periods: number, seed = 7): EulerStats {
+  const { world, layout: lay, constants } = model;
+  const { M, nZ } = world;
+  const rng = Rng.fromSeed(`euler:${seed}`);
+  const grids = eq.policies.grids;
+  const nA = grids[0].length;
+  const all = gridStates(model, grids, priceSet(world, eq.policy, eq.prices), eq.policy);
+  const d = lay.dim;
+  const states = new Float32Array(households * d);
+  for (let h = 0; h < households; h++) {
+    const i = h % M;
+    const mass = eq.mass[i];
+    let u = rng.uniform();
+    let s = 0;
+    while (s < mass.length - 1 && (u -= mass[s]) > 0) s++;
+    states.set(all.subarray((i * nZ * nA + s) * d, (i * nZ * nA + s + 1) * d), h * d);
+  }
+  for (let t = 0; t < periods; t++) simulatePeriod(world, lay, constants, net, states, rng, 3);
+  for (let h = 0; h < households; h++) states[h * d + lay.u] = rng.uniform();
+  const errors: number[] = [];
+  let fbSum = 0;
+  let constrained = 0;
+  const chunk = 2000;
+  for (let start = 0; start < households; start += chunk) {
+    const size = Math.min(chunk, households - start);
+    const out = tf.tidy(() => {
+      const r = choiceResidualsAt(world, lay, constants, net, tf.tensor2d(states.subarray(start * d, (start + size) * d), [size, d]));
+      return [r.relativeEuler, r.euler];
+    });
+    const [rel, fb] = out.map((t) => t.dataSync());
+    out.forEach((t) => t.dispose());
+    const pi = probabilities(model, net, states.subarray(start * d, (start + size) * d));
+    for (let r = 0; r < size; r++) {
+      const j = chooseVariety(pi.pi, r * M, M, states[(start + r) * d + lay.u]);
+      fbSum += Math.abs(fb[r * M + j]);
+      if (pi.slack[r * M + j] < 1e-4) constrained++;
+      else errors.push(Math.abs(rel[r * M + j]));
+    }
+  }
+  errors.sort((a, b) => a - b);
+  const mean = errors.reduce((s, v) => s + v, 0) / Math.max(1, errors.length);
+  return {
+    meanRelative: mean,
+    maxRelative: errors[errors.length - 1] ?? 0,
+    p99Relative: errors[Math.floor(0.99 * (errors.length - 1))] ?? 0,
+    meanFB: fbSum / households,
+    constrainedShare: constrained / households,
+    households,
+  };
+}
+
+/** Choice probabilities and a'_j + phi (distance to the borrowing limit) of rows, [rows * M] each. */
+function probabilities(model: HaTradeDeqn, net: Mlp, rows: Float32Array): { pi: Float32Array; slack: Float32Array } {
+  const { world, layout: lay, constants } = model;
+  const outs = tf.tidy(() => {
+    const inp = inputsOf(world, lay, tf.tensor2d(rows, [rows.length / lay.dim, lay.dim]));
+    const hh = householdBlock(world, constants, inp, net.policy(featuresOf(world, inp), true));
+    return [hh.pi, tf.add(hh.aNext, hh.phi)];
+  });
+  const [pi, slack] = outs.map((t) => t.dataSync() as Float32Array);
+  outs.forEach((t) => t.dispose());
+  return { pi, slack };
+}
