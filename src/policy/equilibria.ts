@@ -12,11 +12,13 @@ export interface OptimizerSettings {
   tolerance: number;
   /** Adam only. */
   learningRate: number;
+  /** L-BFGS-B: largest change of any instrument in one iteration (keeps trial policies near accepted ones). */
+  maxStep?: number;
   /** Called after every iteration with the objective being maximised and the projected-gradient norm / step. */
   onIteration?: (iteration: number, objective: number, measure: number) => void;
 }
 
-export const DEFAULT_OPTIMIZER: OptimizerSettings = { method: 'lbfgsb', maxIterations: 200, tolerance: 1e-7, learningRate: 0.01 };
+export const DEFAULT_OPTIMIZER: OptimizerSettings = { method: 'lbfgsb', maxIterations: 200, tolerance: 1e-7, learningRate: 0.01, maxStep: 0.25 };
 
 export interface Progress {
   (message: string): void;
@@ -47,7 +49,7 @@ export function maximizeOver(
   const res =
     settings.method === 'adam'
       ? minimizeAdam(fg, x0, lo, hi, { learningRate: settings.learningRate, maxIterations: settings.maxIterations, stepTol: settings.tolerance, onIteration })
-      : minimizeBounded(fg, x0, lo, hi, { maxIterations: settings.maxIterations, gradientTol: settings.tolerance, onIteration });
+      : minimizeBounded(fg, x0, lo, hi, { maxIterations: settings.maxIterations, gradientTol: settings.tolerance, maxStep: settings.maxStep, onIteration });
   const out = Float64Array.from(a);
   coords.forEach((k, c) => (out[k] = res.x[c]));
   return { ...res, a: out, welfare: objective.welfare(out) };

@@ -14,6 +14,8 @@ export interface BoundedMinimizeOptions {
   valueTol?: number;
   /** Memory of the quasi-Newton approximation. */
   memory?: number;
+  /** Largest change of any coordinate in one iteration (a trust-region-like cap; default: none). */
+  maxStep?: number;
   onIteration?: (it: number, value: number, projectedGradient: number) => void;
 }
 
@@ -77,11 +79,10 @@ export function minimizeBounded(
       for (let k = 0; k < n; k++) d[k] = free[k] ? -g[k] : 0;
       slope = dot(g, d);
     }
-    if (S.length === 0) {
-      // First step: at most a unit move in the largest coordinate.
-      const dmax = d.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-      if (dmax > 0.1) for (let k = 0; k < n; k++) d[k] *= 0.1 / dmax;
-    }
+    // The first step moves no coordinate by more than 0.1; later ones by at most maxStep.
+    const cap = S.length === 0 ? Math.min(0.1, opts.maxStep ?? Infinity) : (opts.maxStep ?? Infinity);
+    const dmax = d.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    if (dmax > cap) for (let k = 0; k < n; k++) d[k] *= cap / dmax;
     let step = 1;
     let xNew = x;
     let fNew = f;

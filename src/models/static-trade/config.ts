@@ -68,6 +68,7 @@ export const configSchema = z
         maxIterations: z.number().int().min(1).default(200),
         tolerance: z.number().positive().default(1e-7),
         learningRate: z.number().positive().default(0.01),
+        maxStep: z.number().positive().default(0.25),
       })
       .strict()
       .prefault({}),

@@ -42,8 +42,15 @@ export class StaticTradeModel {
   readonly deficit: Float64Array;
   readonly solver: NewtonKrylov;
   readonly settings: SolverSettings;
-  /** The last solution, reused as the starting point of the next solve (policies move little). */
-  private warm: Float64Array | null = null;
+  /**
+   * Recent solutions with their policies. A solve starts from the one whose policy is nearest (max-norm):
+   * with scale economies, far-away starting points can lead Newton to another equilibrium, so starting
+   * from the nearest solved policy keeps welfare a continuous function of the policy along an
+   * optimiser's path (a line-search trial far away does not contaminate the next evaluation).
+   */
+  private readonly recent: Array<{ key: Float64Array; z: Float64Array }> = [];
+  private static readonly RECENT = 8;
+  private dataKey: Float64Array | null = null;
   solves = 0;
 
   constructor(data: TradeData, readonly imbalances: ImbalanceTreatment = 'fixed-deficits', settings: Partial<SolverSettings> = {}) {
@@ -90,18 +97,32 @@ export class StaticTradeModel {
   solve(wedges: Wedges, start?: Float64Array): Equilibrium {
     checkWedges(wedges, this.base);
     const system = new HatSystem(this.base, wedges, this.deficit);
-    const fromWarm = !start && this.warm !== null;
-    const z0 = start ?? this.warm ?? system.baselinePoint();
+    const key = policyKey(wedges);
+    const warm = start ? null : this.nearest(key);
+    const z0 = start ?? warm ?? system.baselinePoint();
     let res;
     try {
       res = this.runSolver(system, z0);
     } catch (err) {
-      if (!fromWarm) throw err;
+      if (!warm) throw err;
       res = this.runSolver(system, system.baselinePoint()); // a bad warm start: retry from the baseline
     }
-    this.warm = res.z;
+    this.recent.push({ key, z: res.z });
+    if (this.recent.length > StaticTradeModel.RECENT) this.recent.shift();
     this.solves++;
     return { wedges, system, z: res.z, logWelfare: this.logWelfare(system, res.z), iterations: res.iterations, residualMax: res.residualMax };
+  }
+
+  /** The stored solution whose policy is nearest to `key`, if nearer than the data's policy. */
+  private nearest(key: Float64Array): Float64Array | null {
+    let best: Float64Array | null = null;
+    this.dataKey ??= policyKey(this.dataWedges());
+    let bestDistance = distance(key, this.dataKey);
+    for (const r of this.recent) {
+      const d = distance(key, r.key);
+      if (d <= bestDistance) (bestDistance = d), (best = r.z);
+    }
+    return best;
   }
 
   logWelfare(sys: HatSystem, z: Float64Array): Float64Array {
@@ -145,6 +166,21 @@ export class StaticTradeModel {
     for (const arr of [adj.tariff, adj.exportTax, adj.subsidy]) for (let k = 0; k < arr.length; k++) arr[k] = -arr[k];
     return adj;
   }
+}
+
+function policyKey(w: Wedges): Float64Array {
+  const key = new Float64Array(2 * w.tariff.length + w.subsidy.length + w.iceberg.length);
+  key.set(w.tariff, 0);
+  key.set(w.exportTax, w.tariff.length);
+  key.set(w.subsidy, 2 * w.tariff.length);
+  key.set(w.iceberg.map(Math.log), 2 * w.tariff.length + w.subsidy.length);
+  return key;
+}
+
+function distance(a: Float64Array, b: Float64Array): number {
+  let m = 0;
+  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k] - b[k]));
+  return m;
 }
 
 export function dataWedges(base: Baseline): Wedges {
