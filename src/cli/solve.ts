@@ -7,9 +7,9 @@ import { UsageError } from '../io/errors.ts';
 import { writeFileAtomic } from '../io/tables.ts';
 import { configName, loadConfig } from '../models/ha-trade/config.ts';
 import { solveEquilibrium, type HaTradeEquilibrium } from '../models/ha-trade/index.ts';
-import { aggregateTradeElasticities, type ElasticityResult } from '../models/ha-trade/elasticity.ts';
+import { aggregateTradeElasticities, foreignVarieties, tradeElasticity, type ElasticityResult } from '../models/ha-trade/elasticity.ts';
 import { registerWelfare } from './welfare.ts';
-import { equilibriumMarkdown, solveSummary, writeEquilibriumPlots, writeEquilibriumTables, type SolveSummary } from '../models/ha-trade/report.ts';
+import { bilateralMarkdown, equilibriumMarkdown, solveSummary, writeElasticityTable, writeEquilibriumPlots, writeEquilibriumTables, type SolveSummary } from '../models/ha-trade/report.ts';
 
 export interface SolveCliOptions {
   set: string[];
@@ -44,6 +44,11 @@ export function writeSolveOutputs(dir: string, summary: SolveSummary, eq: HaTrad
   writeFileAtomic(files[1], JSON.stringify(summary, null, 2) + '\n');
   files.push(...writeEquilibriumTables(dir, eq));
   files.push(...writeEquilibriumPlots(dir, eq, focus, elasticities[focus]));
+  files.push(...writeElasticityTable(dir, eq, elasticities));
+  const bilateral = foreignVarieties(eq.countries.length, focus).map((partner) => ({ partner, result: tradeElasticity(eq.states[focus], [partner]) }));
+  const bilateralFile = join(dir, `bilateral-elasticities-${eq.countries[focus]}.md`);
+  writeFileAtomic(bilateralFile, bilateralMarkdown(eq, focus, bilateral));
+  files.push(bilateralFile);
   return files;
 }
 

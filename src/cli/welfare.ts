@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../io/tables.ts';
 import { buildEconomy, configName, loadConfig } from '../models/ha-trade/config.ts';
 import { solveEquilibrium } from '../models/ha-trade/index.ts';
 import { welfareChange } from '../models/ha-trade/welfare.ts';
+import { predictWages } from '../models/ha-trade/predict.ts';
 import { welfareMarkdown, writeWelfareTable } from '../models/ha-trade/report.ts';
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -63,7 +64,8 @@ export function registerWelfare(program: Command): void {
         baseDir,
         tradeCosts,
         log: log('counterfactual'),
-        initial: { wages: baseline.wages, R: typeof baseline.R === 'number' ? baseline.R : baseline.R, rebates: baseline.rebates },
+        // Start from the representative-agent response to the cut, applied to the baseline solution.
+        initial: { wages: predictWages(econ, baseline.residuals.imports, baseline.wages, { tradeCosts, tariffs: econ.tariffs }), R: baseline.R, rebates: baseline.rebates },
       });
       const acrElasticity = config.analysis.acrElasticity ?? 1 / config.preferences.sigmaEps;
       const report = welfareChange(baseline, counterfactual, { acrElasticity });

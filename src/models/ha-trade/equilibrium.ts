@@ -253,9 +253,32 @@ export function solveEconomy(econ: Economy, opts: EquilibriumOptions = {}): Equi
   // Loose inner tolerances far from the solution only pay when Jacobians are not finite differences.
   const adaptive = approximateWages && opts.method !== 'newton';
   const ev = new Evaluator(econ, lay);
-  let point = ev.full(pack(lay, initialPrices(econ, lay, opts.initial)), tolerancesFor(econ, 1e-2, adaptive));
-  let J = jacobian(ev, econ, lay, point, h, approximateWages && opts.method !== 'newton');
-  let jacobianIsFresh = !approximateWages || opts.method === 'newton';
+  // Tightens the inner tolerances of a point until they match its residual (cheap: warm started).
+  const refine = (p: Point): Point => {
+    let q = p;
+    for (;;) {
+      const want = tolerancesFor(econ, maxAbs(q.F), adaptive);
+      if (want.household >= q.tol.household && want.distribution >= q.tol.distribution) return q;
+      q = ev.full(q.x, want, q.states);
+    }
+  };
+  let point = refine(ev.full(pack(lay, initialPrices(econ, lay, opts.initial)), tolerancesFor(econ, 1e-2, adaptive)));
+  type JacobianKind = 'finite-difference' | 'approximate' | 'broyden';
+  const build = (kind: 'finite-difference' | 'approximate') => {
+    J = jacobian(ev, econ, lay, point, h, kind === 'approximate');
+    jacobianKind = kind;
+  };
+  let J: Float64Array = new Float64Array(0);
+  let jacobianKind = 'broyden' as JacobianKind;
+  build(approximateWages && opts.method !== 'newton' ? 'approximate' : 'finite-difference');
+  /** On failure: approximate Jacobian again (cheap) after Broyden updates, then finite differences, then give up. */
+  const escalate = (why: string): boolean => {
+    if (jacobianKind === 'finite-difference') return false;
+    const kind = jacobianKind === 'broyden' && approximateWages ? 'approximate' : 'finite-difference';
+    log(`iteration ${iterations}: ${why}; rebuilding the Jacobian (${kind})`);
+    build(kind);
+    return true;
+  };
   let iterations = 0;
   while (iterations < maxIterations) {
     if (maxAbs(point.F) < tol) {
@@ -264,17 +287,12 @@ export function solveEconomy(econ: Economy, opts: EquilibriumOptions = {}): Equi
       continue;
     }
     iterations++;
-    if (opts.method === 'newton' && !jacobianIsFresh) {
-      J = jacobian(ev, econ, lay, point, h, false);
-      jacobianIsFresh = true;
-    }
+    if (opts.method === 'newton' && jacobianKind !== 'finite-difference') build('finite-difference');
     let dx: Float64Array;
     try {
       dx = solveLinear(J, Float64Array.from(point.F, (f) => -f), lay.n);
     } catch {
-      if (jacobianIsFresh) break;
-      J = jacobian(ev, econ, lay, point, h, false);
-      jacobianIsFresh = true;
+      if (!escalate('singular Jacobian')) break;
       continue;
     }
     limitStep(lay, dx, point.x, econ.beta);
@@ -289,16 +307,18 @@ export function solveEconomy(econ: Economy, opts: EquilibriumOptions = {}): Equi
       for (let k = 0; k < dx.length; k++) dx[k] /= 2;
     }
     if (!next) {
-      if (jacobianIsFresh) break; // a fresh Jacobian and no progress: give up with a clear message
-      log(`iteration ${iterations}: no progress with the Broyden Jacobian, recomputing it by finite differences`);
-      J = jacobian(ev, econ, lay, point, h, false);
-      jacobianIsFresh = true;
+      const refined = refine(point);
+      if (refined !== point) {
+        point = refined; // the residual was noise from loose inner tolerances: tighten and retry
+        continue;
+      }
+      if (!escalate('no progress')) break;
       continue;
     }
     const dF = Float64Array.from(next.F, (f, r) => f - point.F[r]);
     const step = Float64Array.from(next.x, (v, k) => v - point.x[k]);
     broydenUpdate(J, step, dF, lay.n);
-    jacobianIsFresh = false;
+    jacobianKind = 'broyden';
     point = next;
     log(`iteration ${iterations}: residual ${maxAbs(point.F).toExponential(3)} (goods ${maxAbs(point.F.subarray(0, lay.M - 1)).toExponential(2)}, bonds ${maxAbs(point.F.subarray(lay.M - 1, lay.M - 1 + lay.nR)).toExponential(2)}; world evaluations ${ev.worldEvaluations})`);
   }

@@ -132,6 +132,47 @@ function choiceTable(eq: HaTradeEquilibrium) {
   return cols;
 }
 
+/** Bilateral elasticities theta_ij of one importer with their Prop. 1 decomposition (Markdown). */
+export function bilateralMarkdown(eq: HaTradeEquilibrium, importer: number, rows: { partner: number; result: ElasticityResult }[]): string {
+  const M = eq.countries.length;
+  return (
+    `# ${eq.countries[importer]}: bilateral trade elasticities (MODELS.md §C.6 Prop. 1)\n\n` +
+    'theta_ij = d ln(M_ij / M_ii) / d ln d_ij at fixed wages, R and distribution = 1 + (intensive + extensive of ij) - (intensive + extensive of ii w.r.t. d_ij), expenditure-weighted.\n\n' +
+    toMarkdown(
+      {
+        partner: rows.map((r) => eq.countries[r.partner]),
+        'import share': rows.map((r) => eq.importShares[importer * M + r.partner]),
+        theta_ij: rows.map((r) => r.result.theta),
+        'intensive ij': rows.map((r) => r.result.foreignIntensive),
+        'extensive ij': rows.map((r) => r.result.foreignExtensive),
+        'intensive ii,j': rows.map((r) => r.result.homeIntensive),
+        'extensive ii,j': rows.map((r) => r.result.homeExtensive),
+      },
+      { digits: 5 },
+    )
+  );
+}
+
+/** Household-level elasticity (all foreign costs) and its margins by state, for every country. */
+export function writeElasticityTable(dir: string, eq: HaTradeEquilibrium, elasticities: ElasticityResult[]): string[] {
+  const cols = { country: [] as string[], z_index: [] as number[], z: [] as number[], a: [] as number[], mass: [] as number[], theta: [] as number[], extensive: [] as number[], intensive: [] as number[] };
+  eq.states.forEach((st, i) => {
+    const nA = st.params.agrid.length;
+    elasticities[i].byState.forEach((t, s) => {
+      const z = Math.floor(s / nA);
+      cols.country.push(eq.countries[i]);
+      cols.z_index.push(z);
+      cols.z.push(st.params.chain.values[z]);
+      cols.a.push(st.params.agrid[s % nA]);
+      cols.mass.push(st.distribution.mass[s]);
+      cols.theta.push(t);
+      cols.extensive.push(elasticities[i].extensiveByState[s]);
+      cols.intensive.push(elasticities[i].intensiveByState[s]);
+    });
+  });
+  return writeTable(join(dir, 'trade-elasticity-by-state'), cols);
+}
+
 /** SVG plots: expected savings policy by efficiency state, and the trade elasticity by wealth. */
 export function writeEquilibriumPlots(dir: string, eq: HaTradeEquilibrium, focus: number, elasticity: ElasticityResult): string[] {
   const st = eq.states[focus];

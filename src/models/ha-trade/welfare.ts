@@ -98,7 +98,7 @@ export function countryWelfare(country: string, before: CountryState, after: Cou
   }
   const [bottomQuintileGain, topQuintileGain] = quintileGains(before, ceByState);
   const acr = 100 * (Math.pow(homeShareAfter / homeShareBefore, -1 / opts.acrElasticity) - 1);
-  return { country, ceByState, mass: Float64Array.from(mass), averageGain, gainersPercent: 100 * gainers, bottomQuintileGain, topQuintileGain, acr, maxRelativeError };
+  return { country, ceByState, mass: Float64Array.from(mass), averageGain, gainersPercent: Math.min(100, 100 * gainers), bottomQuintileGain, topQuintileGain, acr, maxRelativeError };
 }
 
 /**
