@@ -22,16 +22,23 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Median wall time of `steps` calls after `warmup` calls, in ms. */
-function timeSteps(step: () => void, warmup: number, steps: number): number {
+/**
+ * Median wall time and median CPU time (all threads of the process) of `steps` calls after
+ * `warmup` calls, in ms. CPU time is the steadier figure on a machine shared with other jobs.
+ */
+function timeSteps(step: () => void, warmup: number, steps: number): { wall: number; cpu: number } {
   for (let i = 0; i < warmup; i++) step();
-  const times: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < steps; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     step();
-    times.push(performance.now() - t0);
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  return median(times);
+  return { wall: median(wall), cpu: median(cpu) };
 }
 
 /** Multiply-adds of one dense forward pass per row. */
@@ -51,14 +58,14 @@ export function modelStepThroughput(configFile: string, label: string, steps = 2
   const trainer = new Trainer(model, net, { ...config.training, paths: Math.max(batchSize, 1) }, config.seed, rng);
   trainer.burnIn();
   const batch = tf.tensor2d(trainer.simulator.states.subarray(0, batchSize * model.stateDim), [batchSize, model.stateDim]);
-  const ms = timeSteps(() => trainer.trainStep(batch, 1e-4), 3, steps);
+  const { wall: ms, cpu } = timeSteps(() => trainer.trainStep(batch, 1e-4), 3, steps);
   // Forward rows: the states and their successors for every shock; backward costs about twice the forward.
   const rows = batchSize * (1 + model.transition.length);
   const flops = 6 * rows * macsPerRow([model.featureDim, ...config.network.hidden, net.outputDim]);
   batch.dispose();
   trainer.adam.dispose();
   net.dispose();
-  return { case: label, msPerStep: ms, statesPerSec: (1000 * batchSize) / ms, gflops: flops / (ms * 1e6), batch: batchSize };
+  return { case: label, msPerStep: ms, statesPerSec: (1000 * batchSize) / ms, gflops: flops / (ms * 1e6), batch: batchSize, cpuMsPerStep: cpu };
 }
 
 /** Plain MLP 236 -> 3x1000 -> 221 with a squared-error loss at batch 2048, trained by the engine's Adam. */
@@ -75,13 +82,13 @@ export function plainMlpThroughput(steps = 20): ThroughputResult {
       const { grads } = tf.variableGrads(() => tf.mean(tf.square(tf.sub(net.raw(x), y))) as tf.Scalar, net.variables);
       adam.apply(net.variables, net.variables.map((v) => grads[v.name]), 1e-4);
     });
-  const ms = timeSteps(step, 2, steps);
+  const { wall: ms, cpu } = timeSteps(step, 2, steps);
   const flops = 6 * batchSize * macsPerRow(widths);
   x.dispose();
   y.dispose();
   adam.dispose();
   net.dispose();
-  return { case: 'mlp-3x1000-b2048', msPerStep: ms, statesPerSec: (1000 * batchSize) / ms, gflops: flops / (ms * 1e6), batch: batchSize };
+  return { case: 'mlp-3x1000-b2048', msPerStep: ms, statesPerSec: (1000 * batchSize) / ms, gflops: flops / (ms * 1e6), batch: batchSize, cpuMsPerStep: cpu };
 }
 
 export function matMulProbe(): ThroughputResult {

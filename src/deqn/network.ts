@@ -1,6 +1,7 @@
 // A multilayer perceptron on raw tf.Variables: configurable widths and activations, per-group output
 // decoding. Weights are drawn from the run's seeded Rng, so initialisation is reproducible.
-import { tf } from '../tensor/backend.ts';
+import { tf, optimisationEnabled } from '../tensor/backend.ts';
+import { dense } from '../tensor/dense.ts';
 import type { Rng } from '../tensor/rng.ts';
 import type { OutputGroup, Policy, Decoding } from './model.ts';
 
@@ -153,9 +154,19 @@ export class Mlp {
   private dense(input: tf.Tensor2D, first: number, count: number, activation: Activation = this.spec.activation): tf.Tensor2D {
     let h = input;
     const layers = count / 2;
+    const fused = optimisationEnabled('fused-dense');
     for (let l = 0; l < layers; l++) {
-      h = tf.add(tf.matMul(h, this.variables[first + 2 * l] as tf.Tensor2D), this.variables[first + 2 * l + 1]) as tf.Tensor2D;
-      if (l + 1 < layers) h = activate(h, activation);
+      const [kernel, bias] = [this.variables[first + 2 * l] as tf.Tensor2D, this.variables[first + 2 * l + 1] as tf.Tensor1D];
+      const hidden = l + 1 < layers;
+      if (fused) {
+        // One kernel per layer (src/tensor/dense.ts); relu is applied inside it, others after it.
+        const inKernel = hidden && activation === 'relu';
+        h = dense(h, kernel, bias, inKernel ? 'relu' : 'linear');
+        if (hidden && !inKernel) h = activate(h, activation);
+      } else {
+        h = tf.add(tf.matMul(h, kernel), bias) as tf.Tensor2D;
+        if (hidden) h = activate(h, activation);
+      }
     }
     return h;
   }
