@@ -80,8 +80,12 @@ export function registerWelfare(program: Command): void {
         poorestQuintile: byCountry((r) => r.bottomQuintileGain),
         richestQuintile: byCountry((r) => r.topQuintileGain),
         acrElasticity,
+        wages: { baseline: Object.fromEntries(config.countries.map((c, i) => [c, baseline.wages[i]])), counterfactual: Object.fromEntries(config.countries.map((c, i) => [c, counterfactual.wages[i]])) },
+        homeShare: {
+          baseline: Object.fromEntries(config.countries.map((c, i) => [c, baseline.importShares[i * M + i]])),
+          counterfactual: Object.fromEntries(config.countries.map((c, i) => [c, counterfactual.importShares[i * M + i]])),
+        },
         R: { baseline: baseline.R instanceof Float64Array ? Array.from(baseline.R) : baseline.R, counterfactual: counterfactual.R instanceof Float64Array ? Array.from(counterfactual.R) : counterfactual.R },
-        maxInterpolationError: Math.max(...rows.map((r) => r.maxRelativeError)),
         seconds: (performance.now() - started) / 1000,
       };
       const dir = opts.out ?? join('out', name, `welfare-${experiment}`);

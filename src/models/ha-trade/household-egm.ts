@@ -74,6 +74,8 @@ interface Work {
   phi: Float64Array; // logsum values by (z, a)
   mucEps: Float64Array; // sum_j pi_j u'(c_j)/p_j by (z, a)
   emuc: Float64Array; // beta R lambda E[mucEps(a', z') | z] by (z, a')
+  emucInv: Float64Array; // emuc^(-1/gamma)
+  logProb: Float64Array; // log pi_j for each (j, z, a)
   ev: Float64Array; // beta E[phi(a', z') | z] by (z, a')
   aTilde: Float64Array; // endogenous grid for one (j, z)
   util: Float64Array; // u(c) for each (j, z, a)
@@ -118,18 +120,22 @@ function choiceStep(params: HouseholdParams, prices: Float64Array, v: Float64Arr
       }
       let sum = 0;
       for (let j = 0; j < nJ; j++) {
-        const e = Math.exp((v[j * nS + s] + (j === home ? psi : 0) - vmax) / sigma);
+        const x = (v[j * nS + s] + (j === home ? psi : 0) - vmax) / sigma;
+        const e = Math.exp(x);
         prob[j * nS + s] = e;
+        w.logProb[j * nS + s] = x;
         sum += e;
       }
       const inv = 1 / sum;
+      const logSum = Math.log(sum);
       let muc = 0;
       for (let j = 0; j < nJ; j++) {
         const k = j * nS + s;
         prob[k] *= inv;
+        w.logProb[k] -= logSum;
         muc += (prob[k] * mu[k]) / prices[j];
       }
-      w.phi[s] = vmax + sigma * Math.log(sum);
+      w.phi[s] = vmax + sigma * logSum;
       w.mucEps[s] = muc;
     }
   }
@@ -153,9 +159,12 @@ function expectationStep(params: HouseholdParams, scale: number, w: Work, nA: nu
       }
     }
   }
+  const invGamma = -1 / params.gamma;
   for (let k = 0; k < nZ * nA; k++) {
     w.emuc[k] *= beta * scale;
     w.ev[k] *= beta;
+    // (u')^-1 of expected marginal utility, shared by every variety: c~_j = p_j^(-1/gamma) * this.
+    w.emucInv[k] = Math.exp(invGamma * Math.log(w.emuc[k]));
   }
 }
 
@@ -170,58 +179,73 @@ function egmStep(params: HouseholdParams, prices: HouseholdPrices, c: Float64Arr
   const invGamma = -1 / gamma;
   const aMin = agrid[0];
   const aMax = agrid[nA - 1];
+  const isLog = gamma === 1;
+  const oneMinusGamma = 1 - gamma;
+  const invRLambda = 1 / (R * lambda);
+  // Typed arrays in locals: measurably faster than property loads inside the hot loops.
+  const aTilde = w.aTilde;
+  const emucInv = w.emucInv;
+  const ev = w.ev;
+  const mu = w.mu;
+  const util = w.util;
+  const loArr = w.lo;
+  const tArr = w.t;
   let change = 0;
   for (let j = 0; j < nJ; j++) {
     const pj = prices.prices[j];
+    const invPj = 1 / pj;
+    const pjScale = pj * Math.exp(invGamma * Math.log(pj)); // p_j * p_j^(-1/gamma)
     for (let z = 0; z < nZ; z++) {
       const base = z * nA;
       const labour = lambda * wage * chain.values[z] + rebate;
-      // Endogenous grid: the a today at which a' = agrid[k] is optimal (Euler equation, §C.3).
+      // Endogenous grid: the a today at which a' = agrid[k] is optimal, from spending p_j c~_j with
+      // c~_j = (p_j * emuc)^(-1/gamma) (Euler equation, §C.3).
       let prev = -Infinity;
       for (let k = 0; k < nA; k++) {
-        const cTilde = Math.exp(invGamma * Math.log(pj * w.emuc[base + k])); // (u')^-1, faster than Math.pow
-        let at = (pj * cTilde + agrid[k] - labour) / (R * lambda);
+        let at = (pjScale * emucInv[base + k] + agrid[k] - labour) * invRLambda;
         if (at < prev) at = prev; // guard against a non-monotone endogenous grid
-        w.aTilde[k] = at;
+        aTilde[k] = at;
         prev = at;
       }
       const off = (j * nZ + z) * nA;
+      const first = aTilde[0];
+      const last = aTilde[nA - 1];
       let k = 0;
       let kv = 0; // bracket of a' on the asset grid, walked forward since a' rises with a
       for (let a = 0; a < nA; a++) {
         const x = agrid[a];
         let ap: number;
-        if (x <= w.aTilde[0]) ap = aMin; // borrowing constraint binds
-        else if (x >= w.aTilde[nA - 1]) ap = aMax; // top of the grid (flat extrapolation, as the source)
+        if (x <= first) ap = aMin; // borrowing constraint binds
+        else if (x >= last) ap = aMax; // top of the grid (flat extrapolation, as the source)
         else {
-          while (k < nA - 2 && w.aTilde[k + 1] <= x) k++;
-          const lo = w.aTilde[k];
-          const hi = w.aTilde[k + 1];
+          while (k < nA - 2 && aTilde[k + 1] <= x) k++;
+          const lo = aTilde[k];
+          const hi = aTilde[k + 1];
           const t = hi > lo ? (x - lo) / (hi - lo) : 0;
           ap = agrid[k] + t * (agrid[k + 1] - agrid[k]);
         }
         const idx = off + a;
-        let cc = (lambda * R * x + labour - ap) / pj;
+        let cc = (lambda * R * x + labour - ap) * invPj;
         if (!(cc > MIN_CONSUMPTION)) {
           cc = MIN_CONSUMPTION;
           ap = Math.max(aMin, lambda * R * x + labour - pj * cc);
         }
         const logc = Math.log(cc);
         const m = Math.exp(-gamma * logc);
-        const u = gamma === 1 ? logc : (cc * m) / (1 - gamma);
+        const u = isLog ? logc : (cc * m) / oneMinusGamma;
         if (ap < agrid[kv]) kv = 0;
         while (kv < nA - 2 && agrid[kv + 1] <= ap) kv++;
         const tv = Math.min(1, (ap - agrid[kv]) / (agrid[kv + 1] - agrid[kv]));
-        w.util[idx] = u;
-        w.lo[idx] = kv;
-        w.t[idx] = tv;
-        const vNew = u + w.ev[base + kv] * (1 - tv) + w.ev[base + kv + 1] * tv;
+        util[idx] = u;
+        loArr[idx] = kv;
+        tArr[idx] = tv;
+        const vNew = u + ev[base + kv] * (1 - tv) + ev[base + kv + 1] * tv;
         const dc = Math.abs(cc - c[idx]);
         const dv = Math.abs(vNew - v[idx]) * (1 - beta);
         if (dc > change) change = dc;
         if (dv > change) change = dv;
         c[idx] = cc;
-        w.mu[idx] = m;
+        mu[idx] = m;
         v[idx] = vNew;
         g[idx] = ap;
       }
@@ -248,23 +272,27 @@ function howardSweeps(params: HouseholdParams, prob: Float64Array, v: Float64Arr
         const s = z * nA + a;
         const k = j * nS + s;
         const pr = prob[k];
-        if (pr > 0) w.reward[s] += pr * (w.util[k] + psi - sigma * Math.log(pr));
+        if (pr > 0) w.reward[s] += pr * (w.util[k] + psi - sigma * w.logProb[k]);
       }
     }
   }
   for (let sweep = 0; sweep <= sweeps; sweep++) {
     expectationOfPhi(params.chain.P, beta, w, nA, nZ);
     if (sweep === sweeps) break;
-    w.phiNext.set(w.reward);
+    const next = w.phiNext;
+    const ev = w.ev;
+    const loArr = w.lo;
+    const tArr = w.t;
+    next.set(w.reward);
     for (let j = 0; j < nJ; j++) {
       for (let z = 0; z < nZ; z++) {
         const base = z * nA;
         const off = (j * nZ + z) * nA;
         for (let a = 0; a < nA; a++) {
           const k = off + a;
-          const lo = w.lo[k];
-          const t = w.t[k];
-          w.phiNext[base + a] += prob[k] * (w.ev[base + lo] * (1 - t) + w.ev[base + lo + 1] * t);
+          const lo = base + loArr[k];
+          const t = tArr[k];
+          next[base + a] += prob[k] * (ev[lo] + t * (ev[lo + 1] - ev[lo]));
         }
       }
     }
@@ -339,6 +367,8 @@ export function solveHousehold(params: HouseholdParams, prices: HouseholdPrices,
     phi: new Float64Array(nZ * nA),
     mucEps: new Float64Array(nZ * nA),
     emuc: new Float64Array(nZ * nA),
+    emucInv: new Float64Array(nZ * nA),
+    logProb: new Float64Array(size),
     ev: new Float64Array(nZ * nA),
     aTilde: new Float64Array(nA),
     util: new Float64Array(size),

@@ -23,7 +23,7 @@ export interface CountryWelfare {
   topQuintileGain: number;
   /** Representative-agent ACR number: 100 ((pi'_ii / pi_ii)^(-1/epsilon) - 1). */
   acr: number;
-  /** Max |V(a,z; tau) - V'(a,z)| on the interpolant, relative to the value scale. */
+  /** Residual of the inversion on the interpolant, relative to the value scale (not the interpolation error; see the tests). */
   maxRelativeError: number;
 }
 
