@@ -9,17 +9,21 @@ import { featuresOf, inputsOf, withAssetsAndShock, type Layout } from './layout.
 import { choiceResiduals, householdBlock, type ChoiceResiduals, type Constants } from './household.ts';
 import { chooseVariety } from './panel.ts';
 
+/** Household policy at state rows: the network, or (in tests) an independent solution. */
+export type PolicyAt = (states: tf.Tensor2D) => Policy;
+
 /**
  * Euler and Bellman residuals at the rows of `states`: of every variety ([B, M] each), or, with
  * `variety` (one index per row, e.g. drawn uniformly), of that variety only ([B, 1]) at half the
  * cost for two countries. Successors (a'_j, z') for every next shock go through the network in one
  * pass; the expectation over z' and the sum over tomorrow's choice are exact.
  */
-export function choiceResidualsAt(world: World, lay: Layout, k: Constants, net: Mlp, states: tf.Tensor2D, variety?: Int32Array): ChoiceResiduals {
+export function choiceResidualsAt(world: World, lay: Layout, k: Constants, net: Mlp | PolicyAt, states: tf.Tensor2D, variety?: Int32Array): ChoiceResiduals {
   const { M, nZ } = world;
   const B = states.shape[0];
+  const policyAt: PolicyAt = typeof net === 'function' ? net : (s) => net.policy(featuresOf(world, inputsOf(world, lay, s)), true);
   const inp = inputsOf(world, lay, states);
-  const hh = householdBlock(world, k, inp, net.policy(featuresOf(world, inp), true));
+  const hh = householdBlock(world, k, inp, policyAt(states));
   const mask = variety ? tf.oneHot(tf.tensor1d(variety, 'int32'), M).toFloat() : undefined;
   const pick = (t: tf.Tensor2D) => (mask ? (tf.sum(tf.mul(mask, t), 1, true) as tf.Tensor2D) : t);
   const aNext = pick(hh.aNext);
@@ -31,7 +35,7 @@ export function choiceResidualsAt(world: World, lay: Layout, k: Constants, net: 
   const zCol = tf.tensor2d(Float32Array.from({ length: blocks * B }, (_, r) => Math.floor(r / B) % nZ), [blocks * B, 1]);
   const next = withAssetsAndShock(lay, tiled, aCol, zCol);
   const inpN = inputsOf(world, lay, next);
-  const hhN = householdBlock(world, k, inpN, net.policy(featuresOf(world, inpN), true));
+  const hhN = householdBlock(world, k, inpN, policyAt(next));
   const probs = tf.reshape(tf.transpose(tf.matMul(inp.zHot, k.P)), [1, nZ, B]); // P(z_b, z')
   const expect = (q: tf.Tensor2D) => tf.transpose(tf.sum(tf.mul(tf.reshape(q, [J, nZ, B]), probs), 1)) as tf.Tensor2D;
   return choiceResiduals(world, inp.R, hh.phi, aNext, pick(hh.c), pick(inp.p), pick(hh.continuation), expect(hhN.mu), expect(hhN.V));

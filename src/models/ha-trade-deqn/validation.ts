@@ -20,7 +20,7 @@ import type { HaTradeDeqn } from './index.ts';
 export function referenceAt(world: World, x: ArrayLike<number>, guess?: HaTradeEquilibrium): HaTradeEquilibrium {
   const econ = economyAt(world, x);
   const initial = guess ? { wages: guess.wages, R: guess.R as number, rebates: guess.rebates } : { R: world.config.solver.initialR as number | undefined };
-  return withSummary(econ, solveEconomy(econ, { method: 'newton', tol: 1e-9, initial }));
+  return withSummary(econ, solveEconomy(econ, { method: 'newton', tol: world.config.solver.tolerance, initial }));
 }
 
 export interface PointComparison {
