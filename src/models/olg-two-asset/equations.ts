@@ -19,6 +19,31 @@ export interface TwoAssetEconomy {
   savingsUnit: number[];
   /** Typical holding of one cohort, K_prior / N: the scale of the stock features and the guard. */
   stockUnit: number;
+  /** Bias offsets of the lambda and mu outputs by age s = 1..N-1 (see priorMultiplierOffsets). */
+  multiplierOffsets: { capital: number[]; bond: number[] };
+}
+
+/**
+ * Where the prior's borrowing limit binds (the young), its shadow price nu_s = u'(c^s) -
+ * beta r u'(c^(s+1)) > 0 is split as the two-asset Euler equations split it at p = 1/r and zeta = 0:
+ * mu = nu / (kappa r), lambda = nu - mu. The offsets make an all-zero output decode to these
+ * multipliers; elsewhere the offset is multiplierOffset (multipliers near zero). Reason: Adam moves
+ * an output by about the learning rate per step, and softplus needs ~8 units to go from 1e-4 to
+ * 0.4, so a binding multiplier that starts near zero takes thousands of steps to appear.
+ */
+function priorMultiplierOffsets(params: OlgTwoAssetParams, prior: LifeCyclePrior, kappa: number): { capital: number[]; bond: number[] } {
+  const { beta, gamma, multiplierUnit, multiplierOffset } = params;
+  const floor = Math.log1p(Math.exp(multiplierOffset)) * multiplierUnit;
+  const inverse = (value: number) => (value > floor ? Math.log(Math.expm1(value / multiplierUnit)) : multiplierOffset);
+  const capital: number[] = [];
+  const bond: number[] = [];
+  for (let s = 0; s + 1 < prior.consumption.length; s++) {
+    const nu = Math.max(0, prior.consumption[s] ** -gamma - beta * prior.r * prior.consumption[s + 1] ** -gamma);
+    const mu = nu / (kappa * prior.r);
+    capital.push(inverse(nu - mu));
+    bond.push(inverse(mu));
+  }
+  return { capital, bond };
 }
 
 export function twoAssetEconomy(params: OlgTwoAssetParams): TwoAssetEconomy {
@@ -26,10 +51,11 @@ export function twoAssetEconomy(params: OlgTwoAssetParams): TwoAssetEconomy {
   const labour = labourProfile(N);
   const prior = lifeCyclePrior(params);
   const stockUnit = prior.capital / N;
+  const kappa = collateralCoefficient(params);
   return {
     params,
     generations: N,
-    kappa: collateralCoefficient(params),
+    kappa,
     labour,
     totalLabour: labour.reduce((s, v) => s + v, 0),
     transition: transitionMatrix(params),
@@ -37,6 +63,7 @@ export function twoAssetEconomy(params: OlgTwoAssetParams): TwoAssetEconomy {
     // Cohorts the prior has at the borrowing limit still get a unit of 5% of a typical holding.
     savingsUnit: prior.savings.map((a) => Math.max(a, 0.05 * stockUnit)),
     stockUnit,
+    multiplierOffsets: priorMultiplierOffsets(params, prior, kappa),
   };
 }
 
@@ -129,13 +156,16 @@ export function decodeChoices(economy: TwoAssetEconomy, policy: Policy): Choices
 
 /**
  * KKT multipliers lambda (capital) and mu (collateral) of ages 1..N-1, multiplierUnit x
- * softplus(output + multiplierOffset). The multiplier groups are declared linear: their softplus
- * (with the bias offset) is applied here. Only today's multipliers enter the residuals.
+ * softplus(output + offset by age). The multiplier groups are declared linear: their softplus
+ * (with the bias offsets) is applied here. Only today's multipliers enter the residuals.
  */
 export function decodeMultipliers(economy: TwoAssetEconomy, policy: Policy): { capital: tf.Tensor2D; bond: tf.Tensor2D } {
-  const { multiplierUnit, multiplierOffset } = economy.params;
-  const multiplier = (raw: tf.Tensor2D) => tf.mul(tf.softplus(tf.add(raw, multiplierOffset)), multiplierUnit) as tf.Tensor2D;
-  return { capital: multiplier(policy.capitalMultiplier), bond: multiplier(policy.bondMultiplier) };
+  const unit = economy.params.multiplierUnit;
+  const multiplier = (raw: tf.Tensor2D, offsets: number[]) => tf.mul(tf.softplus(tf.add(raw, tf.tensor2d([offsets]))), unit) as tf.Tensor2D;
+  return {
+    capital: multiplier(policy.capitalMultiplier, economy.multiplierOffsets.capital),
+    bond: multiplier(policy.bondMultiplier, economy.multiplierOffsets.bond),
+  };
 }
 
 export interface Budget {
