@@ -15,7 +15,7 @@ import {
   stationaryDistribution,
   transitionMatrix,
 } from '../../src/models/olg-two-asset/params.ts';
-import { budget, decodeChoices, fischerBurmeister, fischerBurmeisterTensor, stateView, type TwoAssetEconomy } from '../../src/models/olg-two-asset/equations.ts';
+import { budget, decodeChoices, decodeMultipliers, fischerBurmeister, fischerBurmeisterTensor, stateView, type TwoAssetEconomy } from '../../src/models/olg-two-asset/equations.ts';
 import { lifeCyclePrior } from '../../src/models/olg-two-asset/life-cycle-prior.ts';
 import { DYNAMIC_MODELS } from '../../src/models/registry.ts';
 
@@ -206,6 +206,33 @@ describe('model plumbing', () => {
     expect(Math.abs(prior.savings.reduce((s, v) => s + v, 0) - prior.capital) / prior.capital).toBeLessThan(1e-6);
     expect(Math.min(...prior.savings)).toBeGreaterThanOrEqual(0);
     expect(prior.r).toBeGreaterThan(1);
+  });
+
+  it('prior multipliers: a zero output decodes to the prior shadow price nu_s = u\'(c^s) - beta r u\'(c^(s+1)) (1e-6), split mu = nu/(kappa r)', () => {
+    const model = createOlgTwoAsset(defaults());
+    const { prior, kappa, params } = model.economy;
+    const zeros = tf.zeros([1, 55]) as tf.Tensor2D;
+    const decoded = tf.tidy(() => {
+      const m = decodeMultipliers(model.economy, { capitalMultiplier: zeros, bondMultiplier: zeros });
+      return { lambda: Array.from(m.capital.dataSync()), mu: Array.from(m.bond.dataSync()) };
+    });
+    zeros.dispose();
+    const floor = Math.log1p(Math.exp(params.multiplierOffset));
+    let binding = 0;
+    for (let s = 0; s < 55; s++) {
+      const nu = prior.consumption[s] ** -2 - 0.95 * prior.r * prior.consumption[s + 1] ** -2;
+      if (nu > 2 * floor) {
+        binding++;
+        expect(decoded.lambda[s] + decoded.mu[s]).toBeCloseTo(nu, 5);
+        expect(decoded.mu[s]).toBeCloseTo(nu / (kappa * prior.r), 5);
+      } else {
+        expect(decoded.lambda[s]).toBeLessThan(2 * floor);
+        expect(decoded.mu[s]).toBeLessThan(2 * floor);
+      }
+    }
+    // The prior's young are at the borrowing limit; its old are not.
+    expect(binding).toBeGreaterThan(5);
+    expect(prior.savings[0]).toBe(0);
   });
 
   for (const kkt of ['product', 'fischer-burmeister'] as const) {
