@@ -79,6 +79,20 @@ describe('ll2023-wiod2014 and cp2015-nafta', () => {
     expect(d.theta[11]).toBeCloseTo(7.75, 12);
   });
 
+  it('rejects an LL2023 flow table with a missing tariff column and a CP2015 trade row with an unknown sector', () => {
+    const ll = mkdtempSync(join(tmpdir(), 'll-'));
+    cpSync('models/data/ll2023-wiod2014', ll, { recursive: true });
+    editFile(ll, 'll2023_wiod2014_44x44x16_flows_tariffs.csv', (l) => [l[0].replace('tariff_applied', 'tariff'), ...l.slice(1)]);
+    expect(() => loadLl2023(ll)).toThrow(/missing column "tariff_applied"/);
+    const cp = mkdtempSync(join(tmpdir(), 'cp-'));
+    cpSync('models/data/cp2015-nafta', cp, { recursive: true });
+    editFile(cp, 'cp2015_trade.csv', (l) => [l[0], l[1].replace(/^Agriculture/, 'Agricultur'), ...l.slice(2)]);
+    expect(() => loadCp2015(cp)).toThrow(UsageError);
+    expect(() => loadCp2015(cp)).toThrow(/cp2015_trade\.csv: line 2: unknown sector "Agricultur"/);
+    editFile(cp, 'cp2015_trade.csv', (l) => [l[0], l[1].replace(/^Agricultur,/, 'Agriculture,').replace(/,1\.0,1\.0$/, ',1.0,-1.0'), ...l.slice(2)]);
+    expect(() => loadCp2015(cp)).toThrow(/column "d_cfl" must be positive/);
+  });
+
   it('loads CP2015: 31 regions × 40 sectors, deficits implied by the flows equal the data file', () => {
     const d = loadCp2015('models/data/cp2015-nafta');
     expect(d.countries.length).toBe(31);
