@@ -41,7 +41,7 @@ const rows: { measure: string; value: number; cpu: number; unit: string; note: s
 const add = (measure: string, value: number, unit: string, note = '') => {
   const cpu = unit === 's' ? cpuSeconds() : NaN;
   rows.push({ measure, value, cpu, unit, note });
-  log(`${measure}: ${value.toFixed(3)} ${unit} (cpu ${cpu.toFixed(3)} s) ${note}`);
+  log(`${measure}: ${value.toFixed(3)} ${unit}${Number.isFinite(cpu) ? ` (cpu ${cpu.toFixed(3)} s)` : ''} ${note}`);
 };
 
 let t0 = performance.now();
@@ -103,6 +103,6 @@ if (flag('--real')) {
 if (json) process.stdout.write(JSON.stringify({ regions, sectors, rows, real: realSummary }) + '\n');
 else {
   process.stdout.write(`union-policy bench (${regions} regions + RoW, ${sectors} sectors; shared cores, timings are noisy)\n\n`);
-  process.stdout.write(toMarkdown({ measure: rows.map((r) => r.measure), 'wall': rows.map((r) => r.value), 'cpu (s)': rows.map((r) => r.cpu), unit: rows.map((r) => r.unit), note: rows.map((r) => r.note) }));
+  process.stdout.write(toMarkdown({ measure: rows.map((r) => r.measure), 'wall': rows.map((r) => r.value), 'cpu (s)': rows.map((r) => (Number.isFinite(r.cpu) ? String(Number(r.cpu.toPrecision(4))) : '')), unit: rows.map((r) => r.unit), note: rows.map((r) => r.note) }));
   if (realTable) process.stdout.write(`\nWIOD-2014 EU union (models/union-wiod-eu.json), welfare gains:\n\n${realTable}`);
 }
