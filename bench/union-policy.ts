@@ -63,7 +63,7 @@ const eq = model.solve(objective.policy(a));
 add('one equilibrium solve (random full-mix policy, from laissez-faire)', seconds(t0), 's', `${size} unknowns, ${eq.iterations} Newton steps, ${eq.krylovIterations} GMRES iterations`);
 t0 = performance.now();
 const g = model.welfareGradient(eq);
-add('one welfare gradient (adjoint solve)', seconds(t0), 's', `${objective.dimension} instruments, |∇| = ${Math.hypot(...g.tariff, ...g.tax, ...g.publicDemand).toExponential(2)}`);
+add('one welfare gradient (adjoint solve)', seconds(t0), 's', `${objective.dimension} instruments, gradient norm ${Math.hypot(...g.tariff, ...g.tax, ...g.publicDemand).toExponential(2)}`);
 t0 = performance.now();
 model.solve(objective.policy(a.map((v) => v * 1.01)));
 add('one warm-started solve (policy moved 1 %)', seconds(t0), 's');
