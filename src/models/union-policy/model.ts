@@ -1,6 +1,18 @@
 // The union model (MODELS.md §E): the laissez-faire baseline computed from data, the equilibrium in
 // changes for any policy mix by Newton–Krylov on the hat system, regional and union welfare, and the
 // gradient of union welfare with respect to every instrument by one adjoint solve (§D.4).
+//
+// Reconstructed choices ([RECON] in MODELS.md §E, the seed's equations being lost):
+//  - scale economies p = (1+τ̃) c Q^{−φ} with Q = V/p real output (E.1, E.3.2);
+//  - public demand Ĝ is the instrument; local deficits B_n = Σ P G − T_n adjust, the union tax T^U
+//    closes the union budget T^U + Σ R_n = Σ B_n + E and is levied on households by GNI shares ω_n;
+//    the other union spending E is paid back to union households by shares e_n (so that Walras holds);
+//  - net foreign income F_n is fixed in units of the numeraire, RoW's wage (its labour market is the
+//    equation dropped by Walras' law); RoW's tariffs on union goods and its net taxes stay at the data,
+//    its tariff revenue goes to its households, its public demand is fixed in real terms;
+//  - welfare Ŵ_n = (Î_n/P̂^C_n)^{ς_n} Γ̂_n^{1−ς_n}, Γ Cobb–Douglas in G with government spending shares;
+//    union weights ω̄ = regional shares of union final spending at the baseline;
+//  - the baseline is laissez-faire (union t = 0, τ̃ = 0, G at status quo), solved from the data year.
 import { NewtonKrylov, DEFAULT_NEWTON, type NewtonOptions } from '../static-trade/solver/newton-krylov.ts';
 import { buildUnionBaseline, type UnionBaseline } from './baseline.ts';
 import type { UnionData } from './data.ts';
