@@ -35,6 +35,8 @@ const table = {
   'welfare err %': rows.map((r, p) => (p === 0 ? '-' : pct(r.welfareError))),
   'mean rel. Euler %': euler.map((e) => pct(e.meanRelative)),
   'p99 rel. Euler %': euler.map((e) => pct(e.p99Relative)),
+  'mean FB %': euler.map((e) => pct(e.meanFB)),
+  'at limit %': euler.map((e) => pct(e.constrainedShare)),
   'market resid. (max)': rows.map((r) => Math.max(...[...r.network.goods, ...r.network.bonds, ...r.network.government].map(Math.abs)).toExponential(2)),
 };
 const targets = {

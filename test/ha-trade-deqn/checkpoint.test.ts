@@ -1,0 +1,64 @@
+// The shipped policy-conditioned two-country checkpoint (checkpoints/ha-trade-two-country): its
+// counterfactual at the status quo against the part-1 reference solver, the direction of a tariff's
+// effects, determinism, and the JSON fields shared with `deqn solve --json` / `deqn welfare --json`.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { initBackend } from '../../src/tensor/backend.ts';
+import { loadHaTradeCheckpoint } from '../../src/cli/counterfactual-checkpoint.ts';
+import { counterfactualSummary, policyFromSets, runCounterfactual, type CounterfactualResult } from '../../src/models/ha-trade-deqn/counterfactual.ts';
+import { referenceAt } from '../../src/models/ha-trade-deqn/validation.ts';
+import { baselinePolicy } from '../../src/models/ha-trade-deqn/world.ts';
+import type { HaTradeDeqn } from '../../src/models/ha-trade-deqn/index.ts';
+import type { TrainingRun } from '../../src/run/training-run.ts';
+import type { HaTradeEquilibrium } from '../../src/models/ha-trade/index.ts';
+
+const CHECKPOINT = 'checkpoints/ha-trade-two-country';
+let run: TrainingRun;
+let model: HaTradeDeqn;
+let status: CounterfactualResult;
+let tariff: CounterfactualResult;
+let reference: HaTradeEquilibrium;
+
+beforeAll(async () => {
+  await initBackend('wasm');
+  ({ run, model } = loadHaTradeCheckpoint(CHECKPOINT));
+  status = runCounterfactual(model, run.net, baselinePolicy(model.world));
+  tariff = runCounterfactual(model, run.net, policyFromSets(model.world, ['tariff.HOME.FOREIGN=0.25']));
+  reference = referenceAt(model.world, baselinePolicy(model.world));
+}, 120_000);
+
+describe('shipped ha-trade checkpoint', () => {
+  it('at the status quo reproduces the reference wages and R within 0.5 % and the import share within 10 %', () => {
+    const net = status.baseline;
+    for (let i = 0; i < 2; i++) expect(Math.abs(net.prices.wages[i] / reference.wages[i] - 1)).toBeLessThan(0.005);
+    expect(Math.abs(net.prices.R[0] / reference.prices.R[0] - 1)).toBeLessThan(0.005);
+    expect(Math.abs(net.importShares[1] / reference.importShares[1] - 1)).toBeLessThan(0.1);
+  });
+
+  it('has no welfare change and no gainers or losers at the status quo', () => {
+    for (const w of status.welfare) {
+      expect(Math.abs(w.averageGain)).toBeLessThan(1e-6);
+      expect(Math.abs(w.acr)).toBeLessThan(1e-9);
+    }
+  });
+
+  it('a HOME tariff raises HOME relative wages, pays a HOME rebate and lowers HOME import shares, as the reference', () => {
+    const ref = referenceAt(model.world, tariff.counterfactual.policy, reference);
+    const cf = tariff.counterfactual;
+    expect(Math.sign(cf.prices.wages[0] - cf.prices.wages[1])).toBe(Math.sign(ref.wages[0] - ref.wages[1]));
+    expect(cf.prices.rebates[0]).toBeGreaterThan(0);
+    expect(cf.importShares[1]).toBeLessThan(status.baseline.importShares[1]);
+    expect(Math.abs(cf.prices.wages[0] / ref.wages[0] - 1)).toBeLessThan(0.02);
+  }, 60_000);
+
+  it('is deterministic and reports the fields of deqn solve --json and deqn welfare --json', () => {
+    const again = runCounterfactual(model, run.net, tariff.counterfactual.policy);
+    expect(Array.from(again.counterfactual.importShares)).toEqual(Array.from(tariff.counterfactual.importShares));
+    expect(again.welfare.map((w) => w.averageGain)).toEqual(tariff.welfare.map((w) => w.averageGain));
+    const summary = counterfactualSummary(model, CHECKPOINT, tariff);
+    for (const key of ['R', 'wages', 'rebates', 'importShares', 'netForeignAssetsToIncome', 'welfare', 'gainers', 'acr', 'poorestQuintile', 'richestQuintile', 'acrElasticity']) {
+      expect(summary).toHaveProperty(key);
+    }
+    expect(summary.welfareByWealthDecile.HOME).toHaveLength(10);
+    expect(summary.policy['tariff.HOME.FOREIGN']).toBe(0.25);
+  }, 60_000);
+});
