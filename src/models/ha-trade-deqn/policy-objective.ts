@@ -55,7 +55,7 @@ export function networkPolicyObjective(model: HaTradeDeqn, net: Mlp, interp?: Ta
   const { M, nZ } = world;
   const x0 = baselinePolicy(world);
   const baseline = solveNetwork(model, net, x0);
-  const tauInterp = interp ?? tauInterpolant(model, net, baseline, [0.95, 1.05], 9);
+  const tauInterp = interp ?? tauInterpolant(model, net, baseline);
   const nA = baseline.policies.grids[0].length;
   const per = nZ * nA;
   const rows = M * per;

@@ -40,7 +40,7 @@ export interface TauInterpolant {
   states: Float32Array;
 }
 
-export function tauInterpolant(model: HaTradeDeqn, net: Mlp, base: NetworkEquilibrium, range: [number, number] = [0.97, 1.03], K = 7): TauInterpolant {
+export function tauInterpolant(model: HaTradeDeqn, net: Mlp, base: NetworkEquilibrium, range: [number, number] = [0.99, 1.01], K = 2): TauInterpolant {
   const set: HouseholdPriceSet = priceSet(model.world, base.policy, base.prices);
   const states = gridStates(model, base.policies.grids, set, base.policy);
   const rows = states.length / model.layout.dim;
@@ -69,27 +69,54 @@ export function lagrange(xs: number[], ys: ArrayLike<number>, x: number): [numbe
   return [f, df];
 }
 
-/** tau per row solving V(tau) = target on the interpolant, and dV/dtau there. */
-export function solveTau(interp: TauInterpolant, target: ArrayLike<number>): { tau: Float64Array; slope: Float64Array } {
+/**
+ * tau per row solving V(tau) = target on the interpolant, and dV/dtau there (Infinity where
+ * unresolved, so those states carry no weight in welfare gradients): bracketed on a fine
+ * tau grid inside the node range and refined by bisection; outside the range (a welfare change
+ * larger than the range) tau is extrapolated linearly from the nearest end.
+ */
+export function solveTau(interp: TauInterpolant, target: ArrayLike<number>): { tau: Float64Array; slope: Float64Array; unresolved: Uint8Array } {
   const rows = target.length;
+  const unresolved = new Uint8Array(rows);
   const tau = new Float64Array(rows);
   const slope = new Float64Array(rows);
   const ys = new Float64Array(interp.nodes.length);
+  const lo = Math.min(...interp.nodes);
+  const hi = Math.max(...interp.nodes);
+  const G = 40;
+  const grid = Array.from({ length: G + 1 }, (_, k) => lo + ((hi - lo) * k) / G);
+  const vals = new Float64Array(G + 1);
   for (let r = 0; r < rows; r++) {
     for (let k = 0; k < ys.length; k++) ys[k] = interp.values[k][r];
-    let t = 1;
-    let d = 1;
-    for (let it = 0; it < 50; it++) {
-      const [f, df] = lagrange(interp.nodes, ys, t);
-      d = df;
-      const step = (f - target[r]) / df;
-      t -= step;
-      if (Math.abs(step) < 1e-12) break;
+    for (let k = 0; k <= G; k++) vals[k] = lagrange(interp.nodes, ys, grid[k])[0];
+    const y = target[r];
+    let t: number;
+    // Average slope over the range: the extrapolation slope, robust to a wiggle of the polynomial at an end.
+    const average = (vals[G] - vals[0]) / (hi - lo);
+    if (!(average > 0)) {
+      // V not increasing in tau here (the network is unreliable at such states): no consumption
+      // equivalent; counted as no change and reported as unresolved (zero weight in gradients).
+      t = 1;
+      unresolved[r] = 1;
+    } else if (y <= vals[0]) t = Math.max(0.5, lo + (y - vals[0]) / average);
+    else if (y >= vals[G]) t = Math.min(2, hi + (y - vals[G]) / average);
+    else {
+      let k = 0;
+      while (k < G - 1 && !(vals[k] <= y && y <= vals[k + 1])) k++;
+      let a = grid[k];
+      let b = grid[k + 1];
+      for (let it = 0; it < 60; it++) {
+        const m = 0.5 * (a + b);
+        if (lagrange(interp.nodes, ys, m)[0] < y) a = m;
+        else b = m;
+      }
+      t = 0.5 * (a + b);
     }
     tau[r] = t;
-    slope[r] = d;
+    const local = lagrange(interp.nodes, ys, Math.min(hi, Math.max(lo, t)))[1];
+    slope[r] = unresolved[r] ? Infinity : local > 0 ? local : average;
   }
-  return { tau, slope };
+  return { tau, slope, unresolved };
 }
 
 export interface CountryWelfare {
@@ -106,6 +133,8 @@ export interface CountryWelfare {
   byIncomeDecile: number[];
   /** Representative-agent ACR number 100((pi'_ii/pi_ii)^(-1/epsilon) - 1). */
   acr: number;
+  /** Population share (%) whose value is not increasing in tau over the interpolation range (first-order answer used). */
+  unresolvedPercent: number;
 }
 
 /** Mean of `values` over the mass-weighted population ranked by `key`, in `bands` equal-mass bands. */
@@ -137,7 +166,7 @@ export function networkWelfare(model: HaTradeDeqn, net: Mlp, base: NetworkEquili
   const { M, nZ } = world;
   const nA = base.policies.grids[0].length;
   const per = nZ * nA;
-  const { tau } = solveTau(interp, Float64Array.from(cf.policies.V.flatMap((v) => Array.from(v))));
+  const { tau, unresolved } = solveTau(interp, Float64Array.from(cf.policies.V.flatMap((v) => Array.from(v))));
   const epsilon = world.config.analysis.acrElasticity ?? 1 / world.config.preferences.sigmaEps;
   const z = world.economy.chain.values;
   return world.countries.map((country, i) => {
@@ -145,9 +174,11 @@ export function networkWelfare(model: HaTradeDeqn, net: Mlp, base: NetworkEquili
     const mass = base.mass[i];
     let avg = 0;
     let gain = 0;
+    let bad = 0;
     for (let s = 0; s < per; s++) {
       avg += mass[s] * ce[s];
       if (ce[s] > 0) gain += mass[s];
+      if (unresolved[i * per + s]) bad += mass[s];
     }
     const a = Float64Array.from({ length: per }, (_, s) => base.policies.grids[i][s % nA]);
     const income = Float64Array.from({ length: per }, (_, s) => base.prices.wages[i] * z[Math.floor(s / nA)]);
@@ -163,6 +194,7 @@ export function networkWelfare(model: HaTradeDeqn, net: Mlp, base: NetworkEquili
       byWealthDecile: bandMeans(a, mass, ce, 10),
       byIncomeDecile: bandMeans(income, mass, ce, 10),
       acr: 100 * (Math.pow(cf.importShares[i * M + i] / base.importShares[i * M + i], -1 / epsilon) - 1),
+      unresolvedPercent: 100 * bad,
     };
   });
 }
