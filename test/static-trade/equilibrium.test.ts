@@ -79,7 +79,7 @@ describe('D2 homogeneity and Walras', () => {
     const dir = new Float64Array(sys.size);
     for (let k = 0; k < sys.offL; k++) dir[k] = 1; // log ŵ
     for (let k = sys.offP; k < sys.offX; k++) dir[k] = 1; // log P̂
-    for (let k = sys.offX; k < sys.size; k++) dir[k] = eq.z[k]; // X', Y' (levels)
+    for (let k = sys.offX; k < sys.size; k++) dir[k] = 1; // log X', log Y'
     const Jd = new Float64Array(sys.size);
     sys.jvp(eq.z, dir, Jd);
     const numeraire = sys.offW + sys.N - 1;

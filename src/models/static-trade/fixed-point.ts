@@ -58,13 +58,14 @@ export function solveFixedPoint(sys: HatSystem, z0: Float64Array, opts: FixedPoi
         if (base.laborIncomeSector[ij] > 0) next[offL + ij] = Math.log((w * Math.exp(z[offL + ij]) - F[offL + ij]) / wNew);
       }
     }
-    // (iv) spending and income: one Jacobi sweep of (H8) and (H9), read off their residuals.
-    for (let k = offX; k < sys.size; k++) next[k] = z[k] - F[k];
+    // (iv) spending and income: one Jacobi sweep of (H8) and (H9), read off their residuals
+    // (the unknowns are logs of X'/X and Y'/Y; the residuals are exp(z) − new level).
+    for (let k = offX; k < sys.size; k++) next[k] = Math.log(Math.max(Math.exp(z[k]) - F[k], 1e-12));
     // (v) renormalise by (H10): scale nominal variables so world labour income is unchanged.
-    const scale = totalLabor / world;
-    for (let i = 0; i < N; i++) next[offW + i] += Math.log(scale);
-    for (let k = offP; k < offX; k++) next[k] += Math.log(scale);
-    for (let k = offX; k < sys.size; k++) next[k] *= scale;
+    const logScale = Math.log(totalLabor / world);
+    for (let i = 0; i < N; i++) next[offW + i] += logScale;
+    for (let k = offP; k < offX; k++) next[k] += logScale;
+    for (let k = offX; k < sys.size; k++) next[k] += logScale;
     void offY;
     // (vi) damp.
     for (let k = 0; k < sys.size; k++) z[k] += opts.damping * (next[k] - z[k]);

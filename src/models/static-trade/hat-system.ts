@@ -11,8 +11,10 @@
 //   [0, N)            log ŵ_i
 //   [N, N+NJ)         log L̂^j_i
 //   [N+NJ, N+2NJ)     log P̂^j_n
-//   [N+2NJ, N+3NJ)    X'^j_n / X^j_n           (spending in units of baseline spending)
-//   [N+3NJ, 2N+3NJ)   Y'_i / Y_i
+//   [N+2NJ, N+3NJ)    log(X'^j_n / X^j_n)      (spending relative to baseline spending)
+//   [N+3NJ, 2N+3NJ)   log(Y'_i / Y_i)
+// All unknowns are logs, so spending and income stay positive: with levels, Newton can land on
+// "solutions" with negative spending in some sector, which are not equilibria.
 // Residuals, scaled to be relative:
 //   P block  (H3)  log P̂^j_n + log(Σ_i λ^j_in L̂^{θψ} (ĉ κ̂)^{−θ}) / θ_j
 //   L block  (H6)  ŵ_i L̂^j_i − γ^j_i R'^j_i / (w_i L^j_i)
@@ -110,11 +112,9 @@ export class HatSystem implements DifferentiableSystem {
     this.scratch = { dlc: new Float64Array(N * J), dR: new Float64Array(NNJ), dRtot: new Float64Array(N * J), dex: new Float64Array(N), dRev: new Float64Array(N) };
   }
 
-  /** The baseline point z = (0, 0, 0, 1, 1): the solution when the wedges are the data's (D1). */
+  /** The baseline point z = 0: the solution when the wedges are the data's (D1). */
   baselinePoint(): Float64Array {
-    const z = new Float64Array(this.size);
-    z.fill(1, this.offX);
-    return z;
+    return new Float64Array(this.size);
   }
 
   private forward(z: Float64Array): void {
@@ -152,7 +152,7 @@ export class HatSystem implements DifferentiableSystem {
           S += this.lam[k];
         }
         this.logS[n * J + j] = m + Math.log(S);
-        const Xp = z[offX + n * J + j] * base.absorptionScale[n * J + j];
+        const Xp = Math.exp(z[offX + n * J + j]) * base.absorptionScale[n * J + j];
         for (let i = 0; i < N; i++) {
           const k = (i * N + n) * J + j;
           if (base.lambda[k] === 0) {
@@ -187,10 +187,10 @@ export class HatSystem implements DifferentiableSystem {
         employment += base.laborShare[ij] * Lhat;
         let used = 0;
         for (let k = 0; k < J; k++) used += ioShare[(i * J + j) * J + k] * this.Rtot[i * J + k];
-        out[offX + ij] = (z[offX + ij] * base.absorptionScale[ij] - base.alpha[ij] * base.income[i] * z[offY + i] - used) / base.absorptionScale[ij];
+        out[offX + ij] = Math.exp(z[offX + ij]) - (base.alpha[ij] * base.income[i] * Math.exp(z[offY + i]) + used) / base.absorptionScale[ij];
       }
       out[offW + i] = employment - 1;
-      out[offY + i] = z[offY + i] - (w * base.laborIncome[i] + revenue[i] + this.deficit[i]) / base.income[i];
+      out[offY + i] = Math.exp(z[offY + i]) - (w * base.laborIncome[i] + revenue[i] + this.deficit[i]) / base.income[i];
     }
     let world = 0;
     for (let i = 0; i < N; i++) world += Math.exp(z[offW + i]) * base.laborIncome[i];
@@ -240,8 +240,8 @@ export class HatSystem implements DifferentiableSystem {
           mean += this.lam[k] * dex[i];
         }
         out[offP + n * J + j] = dz[offP + n * J + j] + mean / th;
-        const Xp = z[offX + n * J + j] * base.absorptionScale[n * J + j];
-        const dXp = dz[offX + n * J + j] * base.absorptionScale[n * J + j];
+        const Xp = Math.exp(z[offX + n * J + j]) * base.absorptionScale[n * J + j];
+        const dXp = Xp * dz[offX + n * J + j];
         for (let i = 0; i < N; i++) {
           const k = (i * N + n) * J + j;
           if (this.lam[k] === 0) continue;
@@ -272,10 +272,11 @@ export class HatSystem implements DifferentiableSystem {
         dEmployment += base.laborShare[ij] * Lhat * dz[offL + ij];
         let used = 0;
         for (let k = 0; k < J; k++) used += ioShare[(i * J + j) * J + k] * dRtot[i * J + k];
-        out[offX + ij] = (dz[offX + ij] * base.absorptionScale[ij] - base.alpha[ij] * base.income[i] * dz[offY + i] - used) / base.absorptionScale[ij];
+        const y = Math.exp(z[offY + i]);
+        out[offX + ij] = Math.exp(z[offX + ij]) * dz[offX + ij] - (base.alpha[ij] * base.income[i] * y * dz[offY + i] + used) / base.absorptionScale[ij];
       }
       out[offW + i] = dEmployment;
-      out[offY + i] = dz[offY + i] - (w * base.laborIncome[i] * dz[offW + i] + dRev[i]) / base.income[i];
+      out[offY + i] = Math.exp(z[offY + i]) * dz[offY + i] - (w * base.laborIncome[i] * dz[offW + i] + dRev[i]) / base.income[i];
       dWorld += w * base.laborIncome[i] * dz[offW + i];
     }
     out[offW + N - 1] = dWorld / this.totalLabor;
@@ -314,14 +315,15 @@ export class HatSystem implements DifferentiableSystem {
       out[offW + i] += (vNum * w * base.laborIncome[i]) / this.totalLabor;
       // Y block (H9).
       const vY = v[offY + i];
-      out[offY + i] += vY;
+      const y = Math.exp(z[offY + i]);
+      out[offY + i] += vY * y;
       out[offW + i] -= (vY * w * base.laborIncome[i]) / base.income[i];
       for (let j = 0; j < J; j++) {
         const ij = i * J + j;
         // X block (H8).
         const vX = v[offX + ij] / base.absorptionScale[ij];
-        out[offX + ij] += v[offX + ij];
-        out[offY + i] -= vX * base.alpha[ij] * base.income[i];
+        out[offX + ij] += v[offX + ij] * Math.exp(z[offX + ij]);
+        out[offY + i] -= vX * base.alpha[ij] * base.income[i] * y;
         for (let k = 0; k < J; k++) RtotBar[i * J + k] -= vX * ioShare[(i * J + j) * J + k];
         // L block (H6).
         const wL = base.laborIncomeSector[ij];
@@ -363,7 +365,7 @@ export class HatSystem implements DifferentiableSystem {
       for (let j = 0; j < J; j++) {
         const th = theta[j];
         const thPsi = th * psi[j];
-        const Xp = z[offX + n * J + j] * base.absorptionScale[n * J + j];
+        const Xp = Math.exp(z[offX + n * J + j]) * base.absorptionScale[n * J + j];
         const vP = v[offP + n * J + j];
         out[offP + n * J + j] += vP;
         let XpBar = 0;
@@ -375,7 +377,7 @@ export class HatSystem implements DifferentiableSystem {
           lamDotBar += this.lam[k] * ((Rbar[k] * Xp) / this.wedgeNew[k]);
           if (logWedgeBar) logWedgeBar[k] -= Rbar[k] * this.Rp[k];
         }
-        out[offX + n * J + j] += XpBar * base.absorptionScale[n * J + j];
+        out[offX + n * J + j] += XpBar * Xp;
         for (let i = 0; i < N; i++) {
           const k = (i * N + n) * J + j;
           if (this.lam[k] === 0) continue;

@@ -49,7 +49,7 @@ export class StaticTradeModel {
    * optimiser's path (a line-search trial far away does not contaminate the next evaluation).
    */
   private readonly recent: Array<{ key: Float64Array; z: Float64Array }> = [];
-  private static readonly RECENT = 8;
+  private static readonly RECENT = 12;
   private dataKey: Float64Array | null = null;
   solves = 0;
 
@@ -120,7 +120,8 @@ export class StaticTradeModel {
     let bestDistance = distance(key, this.dataKey);
     for (const r of this.recent) {
       const d = distance(key, r.key);
-      if (d <= bestDistance) (bestDistance = d), (best = r.z);
+      // Strictly nearer only: on ties the older entry wins (e.g. the accepted point over a line-search trial).
+      if (d < bestDistance) (bestDistance = d), (best = r.z);
     }
     return best;
   }
@@ -129,7 +130,7 @@ export class StaticTradeModel {
     const { N, J, alpha } = this.base;
     const out = new Float64Array(N);
     for (let i = 0; i < N; i++) {
-      let v = Math.log(z[sys.offY + i]);
+      let v = z[sys.offY + i]; // log Ŷ_i
       for (let j = 0; j < J; j++) v -= alpha[i * J + j] * z[sys.offP + i * J + j];
       out[i] = v;
     }
@@ -158,7 +159,7 @@ export class StaticTradeModel {
     for (let i = 0; i < N; i++) {
       const w = weights[i];
       if (w === 0) continue;
-      g[sys.offY + i] += w / eq.z[sys.offY + i];
+      g[sys.offY + i] += w;
       for (let j = 0; j < J; j++) g[sys.offP + i * J + j] -= w * alpha[i * J + j];
     }
     const v = this.solver.adjoint(sys, eq.z, g);
@@ -211,7 +212,7 @@ function rebuildData(base: Baseline, sys: HatSystem, z: Float64Array): TradeData
     for (let n = 0; n < N; n++) {
       for (let j = 0; j < J; j++) {
         const k = (i * N + n) * J + j;
-        spending[k] = lambda[k] * z[sys.offX + n * J + j] * base.absorptionScale[n * J + j];
+        spending[k] = lambda[k] * Math.exp(z[sys.offX + n * J + j]) * base.absorptionScale[n * J + j];
       }
     }
   }
