@@ -36,9 +36,10 @@ if (args.includes('--json')) {
   const finite = (x: number) => (Number.isFinite(x) ? x : null);
   process.stdout.write(JSON.stringify(results.map((r) => ({ case: r.case, msPerStep: r.msPerStep, statesPerSec: finite(r.statesPerSec), gflops: finite(r.gflops) }))) + '\n');
 } else {
-  process.stdout.write('| case | batch | ms/step (median) | states/s | GFLOP/s | share of plain matMul |\n|---|---|---|---|---|---|\n');
+  process.stdout.write('| case | batch | ms/step (median) | CPU ms/step (median) | states/s | GFLOP/s | share of plain matMul |\n|---|---|---|---|---|---|---|\n');
   for (const r of results) {
     const share = matMul && r.case !== 'matmul-1024' ? `${formatNumber((100 * r.gflops) / matMul, 3)} %` : '';
-    process.stdout.write(`| ${r.case} | ${r.batch ?? ''} | ${formatNumber(r.msPerStep, 4)} | ${formatNumber(r.statesPerSec, 4)} | ${formatNumber(r.gflops, 3)} | ${share} |\n`);
+    const cpu = typeof r.cpuMsPerStep === 'number' ? formatNumber(r.cpuMsPerStep, 4) : '';
+    process.stdout.write(`| ${r.case} | ${r.batch ?? ''} | ${formatNumber(r.msPerStep, 4)} | ${cpu} | ${formatNumber(r.statesPerSec, 4)} | ${formatNumber(r.gflops, 3)} | ${share} |\n`);
   }
 }

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { UsageError } from '../io/errors.ts';
 import { WASM_THREADS_ENV, activateThreadedWasm, parseWasmThreads } from './wasm-threads.ts';
-import { installWasmTiledTranspose } from './wasm-transpose.ts';
+import { installWasmSharedIdentity, installWasmTiledTranspose } from './wasm-kernels.ts';
 
 // PROD silences tfjs' console banners ("install the node backend") that would garble progress bars.
 tf.env().set('PROD', true);
@@ -36,11 +36,11 @@ let active: BackendInfo | undefined;
 
 /**
  * Diagnostic switch for before/after comparisons (bench, tests): a comma-separated list of the
- * engine's speed optimisations to leave off: tiled-transpose, fused-dense, fused-adam.
+ * engine's speed optimisations to leave off: tiled-transpose, shared-identity, fused-dense.
  */
 export const DISABLE_ENV = 'DEQN_DISABLE_OPTIMISATIONS';
 
-export function optimisationEnabled(name: 'tiled-transpose' | 'fused-dense' | 'fused-adam'): boolean {
+export function optimisationEnabled(name: 'tiled-transpose' | 'shared-identity' | 'fused-dense'): boolean {
   return !(process.env[DISABLE_ENV] ?? '').split(',').map((s) => s.trim()).includes(name);
 }
 
@@ -67,8 +67,8 @@ async function trySetBackend(name: string): Promise<boolean> {
 let wasmThreads: number | undefined;
 
 /**
- * The wasm backend with `DEQN_WASM_THREADS` threads (default one per core): the threaded build
- * when more than one thread is asked for, else (or if it fails to start) the stock build.
+ * The wasm backend with `DEQN_WASM_THREADS` threads (default 1): the threaded build when more
+ * than one thread is asked for, else (or if it fails to start) the stock build.
  */
 async function activateWasm(skipped: string[]): Promise<boolean> {
   let threads: number;
@@ -106,6 +106,7 @@ async function activate(name: BackendName, skipped: string[]): Promise<boolean> 
     if (await activateWasm(skipped)) {
       installWasmTransposedMatMulFix();
       if (optimisationEnabled('tiled-transpose')) installWasmTiledTranspose();
+      if (optimisationEnabled('shared-identity')) installWasmSharedIdentity();
       return true;
     }
     skipped.push('wasm: backend did not initialise');

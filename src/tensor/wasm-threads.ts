@@ -15,7 +15,12 @@ import { Worker as WorkerThread, type WorkerOptions } from 'node:worker_threads'
 
 const require = createRequire(import.meta.url);
 
-/** Environment variable with the wasm thread count: a positive integer, or "auto" (default: one per core, at most 4). */
+/**
+ * Environment variable with the wasm thread count: a positive integer, or "auto" (one per core, at
+ * most 4). Default 1: threads pay off only for large products (the 3 x 1000 MLP); for the small
+ * networks of the DEQN models the pool's spinning threads cost 2-4x more CPU per step than they
+ * save, and on a busy machine they make steps slower (bench/train.ts, measured 2026-11-22).
+ */
 export const WASM_THREADS_ENV = 'DEQN_WASM_THREADS';
 /** The backend's own ceiling (pthreadpool size it accepts). */
 const MAX_THREADS = 4;
@@ -30,10 +35,10 @@ interface ThreadedModule {
   tfjs?: Record<string, unknown>;
 }
 
-/** Threads to use for `value` (the environment variable's text); undefined means the default. */
+/** Threads to use for `value` (the environment variable's text); undefined or empty means 1. */
 export function parseWasmThreads(value: string | undefined): number {
-  const cores = Math.min(availableParallelism(), MAX_THREADS);
-  if (value === undefined || value === '' || value === 'auto') return cores;
+  if (value === undefined || value === '') return 1;
+  if (value === 'auto') return Math.min(availableParallelism(), MAX_THREADS);
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
     throw new Error(`${WASM_THREADS_ENV}=${value}: expected an integer 1-${MAX_THREADS} or "auto"`);

@@ -77,9 +77,11 @@ describe('threaded wasm backend', () => {
     one.weights.forEach((w, i) => expect(maxRelDiff(floats(two.weights[i]), floats(w))).toBeLessThan(1e-6));
   });
 
-  it('reads DEQN_WASM_THREADS: auto or empty = cores (at most 4), 1-4 allowed, anything else rejected', () => {
-    expect(parseWasmThreads(undefined)).toBeGreaterThanOrEqual(1);
-    expect(parseWasmThreads('auto')).toBe(parseWasmThreads(undefined));
+  it('reads DEQN_WASM_THREADS: unset or empty = 1, auto = cores (at most 4), 1-4 allowed, anything else rejected', () => {
+    expect(parseWasmThreads(undefined)).toBe(1);
+    expect(parseWasmThreads('')).toBe(1);
+    expect(parseWasmThreads('auto')).toBeGreaterThanOrEqual(1);
+    expect(parseWasmThreads('auto')).toBeLessThanOrEqual(4);
     expect(parseWasmThreads('3')).toBe(3);
     expect(() => parseWasmThreads('0')).toThrow(/DEQN_WASM_THREADS=0/);
     expect(() => parseWasmThreads('two')).toThrow(/integer 1-4 or "auto"/);

@@ -1,9 +1,11 @@
-// The tiled wasm Transpose (src/tensor/wasm-transpose.ts) is a pure copy: it must reproduce the
-// reference cpu backend's transposes bit for bit, for 2-D and batched tensors, odd sizes that do
-// not fill whole tiles, int32 data, and permutations it leaves to the stock kernel.
+// The replaced wasm kernels (src/tensor/wasm-kernels.ts). The tiled Transpose is a pure copy: it
+// must reproduce the reference cpu backend's transposes bit for bit, for 2-D and batched tensors,
+// odd sizes that do not fill whole tiles, int32 data, and permutations it leaves to the stock
+// kernel. The sharing Identity must keep clones valid after the original is disposed and free the
+// memory only with the last holder.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { tf, initBackend } from '../../src/tensor/backend.ts';
-import { transposeTiled } from '../../src/tensor/wasm-transpose.ts';
+import { transposeTiled } from '../../src/tensor/wasm-kernels.ts';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -47,5 +49,23 @@ describe('tiled wasm transpose', () => {
     transposeTiled(src, dst, rows * cols, rows, cols);
     for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) expect(dst[rows * cols + j * rows + i]).toBe(src[rows * cols + i * cols + j]);
     expect(dst.subarray(0, rows * cols).every((v) => v === 0)).toBe(true);
+  });
+
+  it('a clone shares data by reference count: values survive disposing the original, memory goes with the last holder', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory();
+    const buffersBefore = tf.backend().numDataIds();
+    const x = tf.tensor([1.5, -2, 3, 4], [2, 2]);
+    const y = tf.clone(x);
+    expect(tf.backend().numDataIds()).toBe(buffersBefore + 1);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1.5, -2, 3, 4]);
+    y.dispose();
+    expect(tf.backend().numDataIds()).toBe(buffersBefore);
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+    // Gradients through clone (the tape saves clones) are unchanged.
+    const g = tf.tidy(() => Array.from(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.clone(v), v)))(tf.tensor([1, 2, 3])).dataSync()));
+    expect(g).toEqual([2, 4, 6]);
   });
 });

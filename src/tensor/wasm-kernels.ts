@@ -1,8 +1,11 @@
-// A faster Transpose for the wasm backend's commonest case: swapping the last two axes of a
-// float32/int32 tensor (what the transposed-matMul fix in backend.ts asks for in every dense
-// layer's backward pass). The stock kernel walks the output element by element with strided reads;
-// this one copies 32 x 32 tiles, so reads and writes both stay within a few cache lines. It works
-// directly on the backend's wasm memory: a pure copy, so the values are bit-identical.
+// Replacements for two wasm kernels that cost time in every training step, both exact:
+// - Transpose, for its commonest case: swapping the last two axes of a float32/int32 tensor (what
+//   the transposed-matMul fix in backend.ts asks for in every dense layer's backward pass). The
+//   stock kernel walks the output element by element with strided reads; this one copies 32 x 32
+//   tiles directly in the backend's wasm memory, so reads and writes stay within a few cache lines.
+// - Identity, which tfjs runs for every tensor it saves for the backward pass (engine.clone): the
+//   stock kernel copies the data; this one shares it by reference count, as the wasm Reshape kernel
+//   and the cpu backend's Identity do (tensor data is never written after creation).
 import * as tf from '@tensorflow/tfjs';
 
 type KernelArgs = Parameters<tf.KernelConfig['kernelFunc']>[0];
@@ -12,6 +15,7 @@ interface WasmBackendInternals {
   wasm: { HEAPU8: Uint8Array; wasmMemory?: WebAssembly.Memory };
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  incRef(dataId: object): void;
 }
 
 const TILE = 32;
@@ -63,14 +67,30 @@ function tiledTranspose(original: tf.KernelConfig, args: KernelArgs) {
   return out;
 }
 
-let installed = false;
+function sharedIdentity(original: tf.KernelConfig, args: KernelArgs) {
+  const x = args.inputs.x as tf.TensorInfo;
+  if (x.dtype === 'string') return original.kernelFunc(args);
+  (args.backend as unknown as WasmBackendInternals).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+const installed = new Set<string>();
+
+function replaceKernel(name: string, replacement: (original: tf.KernelConfig, args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]): void {
+  if (installed.has(name)) return;
+  const original = tf.getKernel(name, 'wasm');
+  if (!original) return;
+  tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ ...original, kernelFunc: (args) => replacement(original, args) });
+  installed.add(name);
+}
 
 /** Re-registers the wasm Transpose kernel with the tiled path (idempotent). */
 export function installWasmTiledTranspose(): void {
-  if (installed) return;
-  const original = tf.getKernel('Transpose', 'wasm');
-  if (!original) return;
-  tf.unregisterKernel('Transpose', 'wasm');
-  tf.registerKernel({ ...original, kernelFunc: (args) => tiledTranspose(original, args) });
-  installed = true;
+  replaceKernel('Transpose', tiledTranspose);
+}
+
+/** Re-registers the wasm Identity kernel so that it shares data instead of copying it (idempotent). */
+export function installWasmSharedIdentity(): void {
+  replaceKernel('Identity', sharedIdentity);
 }
