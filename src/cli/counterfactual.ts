@@ -5,16 +5,20 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../models/static-trade/config.ts';
 import { buildModel, runCounterfactual, welfareTable } from '../models/static-trade/run.ts';
 import { writeTable, writeFileAtomic, toMarkdown } from '../io/tables.ts';
+import { isDirectory } from './options.ts';
+import { checkpointCounterfactual } from './counterfactual-checkpoint.ts';
 
 export function registerCounterfactual(program: Command): void {
   program
     .command('counterfactual')
-    .description('welfare effects of a fixed policy change in the static trade model')
-    .argument('<config.json>', 'static-trade config, e.g. models/cp2015-nafta.json')
-    .option('--set <path=value...>', 'override config fields, e.g. --set counterfactual.scenario=us-china-2018')
+    .description('welfare effects of a fixed policy change: a static trade model (config file) or a trained heterogeneous-agent checkpoint (directory)')
+    .argument('<config.json|checkpoint-dir>', 'static-trade config, e.g. models/cp2015-nafta.json, or an ha-trade checkpoint, e.g. checkpoints/ha-trade-two-country')
+    .option('--set <path=value...>', 'config: override fields, e.g. --set counterfactual.scenario=us-china-2018; checkpoint: the policy, e.g. --set tariff.USA.CHN=0.25')
     .option('--out <dir>', 'output directory (default: <config output>/counterfactual)')
     .option('--json', 'print one JSON object on stdout')
-    .action((file: string, opts: { set?: string[]; out?: string; json?: boolean }) => {
+    .option('--backend <name>', 'tensor backend for checkpoints: tensorflow-gpu, tensorflow, wasm, cpu')
+    .action(async (file: string, opts: { set?: string[]; out?: string; json?: boolean; backend?: string }) => {
+      if (isDirectory(file)) return checkpointCounterfactual(file, opts);
       const loaded = loadConfig(file, opts.set ?? []);
       process.stderr.write(`${loaded.config.name}: loading data and building the baseline (${loaded.config.imbalances})\n`);
       const model = buildModel(loaded);

@@ -7,6 +7,8 @@ import { loadConfig } from '../models/static-trade/config.ts';
 import { buildModel, runOptimize, writeOptimizeOutputs, type OptimizeMode } from '../models/static-trade/run.ts';
 import type { InstrumentKind } from '../models/static-trade/policy-problem.ts';
 import { registerCounterfactual } from './counterfactual.ts';
+import { isDirectory } from './options.ts';
+import { checkpointOptimize } from './optimize-checkpoint.ts';
 
 const MODES: OptimizeMode[] = ['unilateral', 'nash', 'cooperative'];
 const KINDS: InstrumentKind[] = ['tariffs', 'subsidies', 'exportTaxes'];
@@ -22,15 +24,17 @@ function parseKinds(value: string | undefined): InstrumentKind[] | undefined {
 export function registerOptimize(program: Command): void {
   program
     .command('optimize')
-    .description('optimal policy in the static trade model: unilateral, Nash or cooperative')
-    .argument('<config.json>', 'static-trade config, e.g. models/dlopt-7x44.json')
+    .description('optimal policy: unilateral, Nash or cooperative in a static trade model (config file), unilateral or Nash tariffs through a trained heterogeneous-agent checkpoint (directory)')
+    .argument('<config.json|checkpoint-dir>', 'static-trade config, e.g. models/dlopt-7x44.json, or an ha-trade checkpoint directory')
     .option('--mode <mode>', 'unilateral | nash | cooperative', 'nash')
     .option('--country <name>', 'the country that optimises (unilateral mode), as written in the data')
     .option('--instruments <list>', 'comma-separated: tariffs,subsidies,exportTaxes (default: the config)')
     .option('--set <path=value...>', 'override config fields, e.g. --set imbalances=balanced-baseline')
     .option('--out <dir>', 'output directory (default: <config output>/<mode>[-country])')
     .option('--json', 'print one JSON object on stdout')
-    .action((file: string, opts: { mode: string; country?: string; instruments?: string; set?: string[]; out?: string; json?: boolean }) => {
+    .option('--backend <name>', 'tensor backend for checkpoints: tensorflow-gpu, tensorflow, wasm, cpu')
+    .action(async (file: string, opts: { mode: string; country?: string; instruments?: string; set?: string[]; out?: string; json?: boolean; backend?: string }) => {
+      if (isDirectory(file)) return checkpointOptimize(file, opts);
       if (!MODES.includes(opts.mode as OptimizeMode)) throw new UsageError(`--mode ${opts.mode}: expected one of ${MODES.join(', ')}`);
       const mode = opts.mode as OptimizeMode;
       if (opts.country && mode !== 'unilateral') throw new UsageError('--country only applies to --mode unilateral');
