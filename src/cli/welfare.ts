@@ -77,6 +77,8 @@ export function registerWelfare(program: Command): void {
         welfare: byCountry((r) => r.averageGain),
         gainers: byCountry((r) => r.gainersPercent),
         acr: byCountry((r) => r.acr),
+        consumptionEquivalent: byCountry((r) => r.averageConsumptionGain),
+        wealthMeasureUndefinedPercent: byCountry((r) => r.undefinedPercent),
         poorestQuintile: byCountry((r) => r.bottomQuintileGain),
         richestQuintile: byCountry((r) => r.topQuintileGain),
         acrElasticity,

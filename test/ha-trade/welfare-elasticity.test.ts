@@ -57,9 +57,19 @@ describe('consumption-equivalent welfare (MODELS.md §C.5)', () => {
     const before = evaluateCountry(econ, world, 1);
     const after: CountryState = { ...before, prices: { ...before.prices, incomeScale: 1.03 } };
     const w = countryWelfare('B', before, after, 0.8, 0.8, { acrElasticity: 4 });
-    for (const g of w.ceByState) expect(g).toBeCloseTo(3, 6);
+    const { agrid, chain } = before.params;
+    const nA = agrid.length;
+    w.ceByState.forEach((g, s) => {
+      const periodWealth = before.prices.R * agrid[s % nA] + before.prices.wage * chain.values[Math.floor(s / nA)];
+      // The wealth-scaling measure is undefined (NaN) exactly where period wealth is not positive.
+      if (periodWealth > 0) expect(g).toBeCloseTo(3, 6);
+      else expect(g).toBeNaN();
+    });
+    expect(w.undefinedPercent).toBeGreaterThan(0);
     expect(w.averageGain).toBeCloseTo(3, 6);
     expect(w.gainersPercent).toBeCloseTo(100, 9);
+    // More resources in every state: the consumption equivalent is positive everywhere.
+    for (const g of w.consumptionCeByState) expect(g).toBeGreaterThan(0);
     expect(w.acr).toBeCloseTo(0, 12);
   });
 
@@ -83,6 +93,7 @@ describe('consumption-equivalent welfare (MODELS.md §C.5)', () => {
         f1 = f(t1);
       }
       expect(w.ceByState[s]).toBeGreaterThan(0);
+      expect(w.consumptionCeByState[s]).toBeGreaterThan(0);
       // Measured: 2.1e-3 percentage points at the state next to the borrowing limit (gain 3.99 %), where
       // V(tau) on the grid has kinks; 1e-5 elsewhere. Interpolation in tau is the only approximation.
       expect(Math.abs(w.ceByState[s] - 100 * (t1 - 1))).toBeLessThan(s === 1 ? 3e-3 : 1e-4);
@@ -93,7 +104,9 @@ describe('consumption-equivalent welfare (MODELS.md §C.5)', () => {
     const econ = economy(1.5);
     const before = evaluateCountry(econ, world, 2);
     const w = countryWelfare('C', before, before, 0.8, 0.7, { acrElasticity: 4 });
-    for (const g of w.ceByState) expect(Math.abs(g)).toBeLessThan(1e-7);
+    for (const g of w.ceByState) if (!Number.isNaN(g)) expect(Math.abs(g)).toBeLessThan(1e-7);
+    // Policy evaluation of U (consumption utility) and E (taste part) adds up to V: zero consumption equivalent.
+    for (const g of w.consumptionCeByState) expect(Math.abs(g)).toBeLessThan(1e-6);
     expect(w.acr).toBeCloseTo(100 * ((0.7 / 0.8) ** -0.25 - 1), 12);
   });
 });

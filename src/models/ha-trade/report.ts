@@ -221,13 +221,16 @@ export function writeEquilibriumPlots(dir: string, eq: HaTradeEquilibrium, focus
 
 export function welfareMarkdown(title: string, rows: CountryWelfare[], acrElasticity: number): string {
   return (
-    `# ${title}\n\nConsumption-equivalent gains in percent (MODELS.md §C.5), averaged over the initial stationary distribution; ` +
-    `gainers = % of households with a positive gain; RA (ACR) = 100((pi'_ii/pi_ii)^(-1/${formatNumber(acrElasticity)}) - 1) from the model's home shares.\n\n` +
+    `# ${title}\n\nGains in percent, averaged over the initial stationary distribution. HA (wealth) = the §C.5 measure, the permanent scaling of period wealth R a + w z at old prices ` +
+    `(households with non-positive period wealth excluded, share in "undefined"); HA (consumption) = permanent % consumption at the old allocation (every household); ` +
+    `gainers = % of households with V' > V; quintiles by cash on hand (wealth measure); RA (ACR) = 100((pi'_ii/pi_ii)^(-1/${formatNumber(acrElasticity)}) - 1) from the model's home shares.\n\n` +
     toMarkdown(
       {
         country: rows.map((r) => r.country),
-        'HA average (%)': rows.map((r) => r.averageGain),
+        'HA wealth (%)': rows.map((r) => r.averageGain),
+        'HA consumption (%)': rows.map((r) => r.averageConsumptionGain),
         'gainers (%)': rows.map((r) => r.gainersPercent),
+        'undefined (%)': rows.map((r) => r.undefinedPercent),
         'poorest 20% (%)': rows.map((r) => r.bottomQuintileGain),
         'richest 20% (%)': rows.map((r) => r.topQuintileGain),
         'RA ACR (%)': rows.map((r) => r.acr),
@@ -238,7 +241,7 @@ export function welfareMarkdown(title: string, rows: CountryWelfare[], acrElasti
 }
 
 export function writeWelfareTable(dir: string, rows: CountryWelfare[], eq: HaTradeEquilibrium): string[] {
-  const cols = { country: [] as string[], z_index: [] as number[], z: [] as number[], a: [] as number[], mass: [] as number[], ce_gain_percent: [] as number[] };
+  const cols = { country: [] as string[], z_index: [] as number[], z: [] as number[], a: [] as number[], mass: [] as number[], wealth_equivalent_percent: [] as number[], consumption_equivalent_percent: [] as number[] };
   rows.forEach((r) => {
     const i = eq.countries.indexOf(r.country);
     const st = eq.states[i];
@@ -250,7 +253,8 @@ export function writeWelfareTable(dir: string, rows: CountryWelfare[], eq: HaTra
       cols.z.push(st.params.chain.values[z]);
       cols.a.push(st.params.agrid[s % nA]);
       cols.mass.push(r.mass[s]);
-      cols.ce_gain_percent.push(g);
+      cols.wealth_equivalent_percent.push(g);
+      cols.consumption_equivalent_percent.push(r.consumptionCeByState[s]);
     });
   });
   return writeTable(join(dir, 'household-welfare'), cols);

@@ -1,24 +1,38 @@
-// Consumption-equivalent welfare of MODELS.md §C.5: for each household state (a, z) of country i, the
-// permanent proportional scaling tau of period resources, p c + a' = tau (R a + w z) + T at the OLD
-// prices, that gives the value the household has at the NEW prices: V_i(a, z; p, tau) = V'_i(a, z; p').
-// tau solves a household problem per trial value, so instead of root finding per state we solve the
-// household at a few Chebyshev nodes of tau around the first-order guesses, interpolate V(tau) per
-// state with the Lagrange polynomial through the nodes and solve V(tau) = V' on it by Newton.
-import { solveHousehold, type HouseholdSolution } from './household-egm.ts';
+// Welfare of MODELS.md §C.5, two household-level measures:
+// 1. Wealth-scaling equivalent (the paper's, §C.5): the permanent proportional scaling tau of period
+//    resources, p c + a' = tau (R a + w z) + T at the OLD prices (household re-optimises), giving the value
+//    at the NEW prices: V_i(a, z; p, tau) = V'_i(a, z; p'). It is only meaningful where period wealth
+//    R a + w z is positive: where it is negative (debt above earnings, possible at the borrowing limit),
+//    more tau means less to spend, V falls in tau, and near zero wealth tau is unbounded. Those states are
+//    reported as undefined (NaN) and left out of its average; their population share is reported.
+//    tau needs a household solve per trial value, so we solve at a few Chebyshev nodes of tau around
+//    first-order guesses, interpolate V(tau) per state by local cubics and invert.
+// 2. Consumption equivalent (Lucas): the permanent proportional change lambda of consumption in every
+//    period and state at the OLD allocation that gives V'. With fixed policies and choice probabilities
+//    V = U + E (consumption utility + taste/entropy part), u(lambda c) = lambda^(1-gamma) u(c), so
+//    lambda = ((V' - E) / U)^(1/(1-gamma)) (log: exp((1-beta)(V' - V))): defined for every household.
+// Gainers (V' > V) do not depend on the measure.
+import { bracket, solveHousehold, utility, type HouseholdSolution } from './household-egm.ts';
 import type { CountryState } from './economy.ts';
 import type { HaTradeEquilibrium } from './index.ts';
 
 export interface CountryWelfare {
   country: string;
-  /** 100 (tau - 1) by state, index z * nA + a. */
+  /** §C.5 wealth-scaling gain 100 (tau - 1) by state (index z * nA + a); NaN where period wealth <= 0. */
   ceByState: Float64Array;
+  /** Consumption-equivalent (Lucas, old allocation) gain 100 (lambda - 1) by state. */
+  consumptionCeByState: Float64Array;
+  /** Mean consumption-equivalent gain over the initial distribution (every household). */
+  averageConsumptionGain: number;
+  /** Percent of households whose period wealth R a + w z is not positive (wealth measure undefined). */
+  undefinedPercent: number;
   /** Baseline stationary distribution (weights of the averages). */
   mass: Float64Array;
-  /** Population-weighted mean of 100 (tau - 1) over the initial distribution. */
+  /** Population-weighted mean of 100 (tau - 1) over the initial distribution (households where defined). */
   averageGain: number;
-  /** Percent of households with tau > 1. */
+  /** Percent of households with V' > V (measure-independent). */
   gainersPercent: number;
-  /** Mean gain of the poorest and richest fifth by cash on hand R a + w z (+ rebate). */
+  /** Mean wealth-scaling gain of the poorest and richest fifth by cash on hand R a + w z (where defined). */
   bottomQuintileGain: number;
   topQuintileGain: number;
   /** Representative-agent ACR number: 100 ((pi'_ii / pi_ii)^(-1/epsilon) - 1). */
@@ -53,15 +67,18 @@ export function countryWelfare(country: string, before: CountryState, after: Cou
   const up = resolveAt(before, 1 + FD, tol).value;
   const down = resolveAt(before, 1 - FD, tol).value;
   const nS = v0.length;
+  const valid = validStates(before);
   const guess = new Float64Array(nS);
   let lo = 1;
   let hi = 1;
   for (let s = 0; s < nS; s++) {
     const slope = (up[s] - down[s]) / (2 * FD);
     guess[s] = 1 + (v1[s] - v0[s]) / slope;
+    if (!valid[s] || !(slope > 0)) continue;
     lo = Math.min(lo, guess[s]);
     hi = Math.max(hi, guess[s]);
   }
+  for (let s = 0; s < nS; s++) guess[s] = Math.min(hi, Math.max(lo, guess[s]));
   const pad = 0.1 * (hi - lo) + 2e-5;
   lo -= pad;
   hi += pad;
@@ -72,9 +89,10 @@ export function countryWelfare(country: string, before: CountryState, after: Cou
   // close to its own tau and the local interpolation error (from kinks) shrinks with the distance.
   const merged = nodes.map((t, k) => ({ t, v: values[k] }));
   for (let round = 0; round < (opts.refinements ?? 1); round++) {
-    const sorted = Float64Array.from(result.tau).sort();
+    const sorted = Float64Array.from(result.tau.filter((_, k) => valid[k])).sort();
+    if (sorted.length === 0) break;
     for (let k = 0; k < K; k++) {
-      const t = sorted[Math.min(nS - 1, Math.floor(((k + 0.5) / K) * nS))];
+      const t = sorted[Math.min(sorted.length - 1, Math.floor(((k + 0.5) / K) * sorted.length))];
       if (merged.every((m) => Math.abs(m.t - t) > 1e-9)) merged.push({ t, v: resolveAt(before, t, tol).value });
     }
     merged.sort((x, y) => x.t - y.t);
@@ -87,18 +105,39 @@ export function countryWelfare(country: string, before: CountryState, after: Cou
   }
   let scale = 0;
   for (let s = 0; s < nS; s++) scale = Math.max(scale, Math.abs(v0[s]));
-  const ceByState = result.tau.map((t) => 100 * (t - 1));
+  const ceByState = result.tau.map((t, k) => (valid[k] ? 100 * (t - 1) : NaN));
   const maxRelativeError = result.maxError / scale;
+  const consumptionCeByState = consumptionEquivalent(before, v1);
   const mass = before.distribution.mass;
   let averageGain = 0;
+  let validMass = 0;
+  let averageConsumptionGain = 0;
   let gainers = 0;
   for (let s = 0; s < nS; s++) {
-    averageGain += mass[s] * ceByState[s];
-    if (ceByState[s] > 0) gainers += mass[s];
+    if (valid[s]) {
+      averageGain += mass[s] * ceByState[s];
+      validMass += mass[s];
+    }
+    averageConsumptionGain += mass[s] * consumptionCeByState[s];
+    if (v1[s] > v0[s]) gainers += mass[s];
   }
+  averageGain /= validMass;
   const [bottomQuintileGain, topQuintileGain] = quintileGains(before, ceByState);
   const acr = 100 * (Math.pow(homeShareAfter / homeShareBefore, -1 / opts.acrElasticity) - 1);
-  return { country, ceByState, mass: Float64Array.from(mass), averageGain, gainersPercent: Math.min(100, 100 * gainers), bottomQuintileGain, topQuintileGain, acr, maxRelativeError };
+  return {
+    country,
+    ceByState,
+    consumptionCeByState,
+    averageConsumptionGain,
+    undefinedPercent: 100 * (1 - validMass),
+    mass: Float64Array.from(mass),
+    averageGain,
+    gainersPercent: Math.min(100, 100 * gainers),
+    bottomQuintileGain,
+    topQuintileGain,
+    acr,
+    maxRelativeError,
+  };
 }
 
 /**
@@ -126,8 +165,8 @@ function invert(nodes: number[], values: Float64Array[], target: Float64Array, s
       const [fv, df] = lagrange(xs, ys, t);
       f = fv;
       const step = (fv - target[s]) / df;
-      t -= step;
-      if (Math.abs(step) < 1e-14) break;
+      t = Math.min(nodes[K - 1], Math.max(nodes[0], t - step)); // never extrapolate the cubics
+      if (!(Math.abs(step) >= 1e-14)) break;
     }
     maxError = Math.max(maxError, Math.abs(f - target[s]));
     tau[s] = t;
@@ -170,6 +209,7 @@ function quintileGains(state: CountryState, ce: Float64Array): [number, number] 
     const list = fromTop ? [...order].reverse() : order;
     for (const s of list) {
       if (m >= 0.2) break;
+      if (!Number.isFinite(ce[s])) continue;
       const take = Math.min(mass[s], 0.2 - m);
       m += take;
       sum += take * ce[s];
@@ -177,6 +217,72 @@ function quintileGains(state: CountryState, ce: Float64Array): [number, number] 
     return sum / m;
   };
   return [band(false), band(true)];
+}
+
+/** States where period wealth R a + w z is positive, so V rises with the wealth scaling tau. */
+function validStates(state: CountryState): Uint8Array {
+  const { agrid, chain } = state.params;
+  const nA = agrid.length;
+  const out = new Uint8Array(nA * chain.n);
+  for (let s = 0; s < out.length; s++) out[s] = state.prices.R * agrid[s % nA] + state.prices.wage * chain.values[Math.floor(s / nA)] > 0 ? 1 : 0;
+  return out;
+}
+
+/**
+ * Lucas consumption equivalent at the old allocation: policy evaluation of the consumption-utility part
+ * U and the taste part E (psi - sigma log pi) of V with the old policies and probabilities, then
+ * lambda from lambda^(1-gamma) U + E = V' (log utility: V + log(lambda)/(1-beta) = V').
+ */
+function consumptionEquivalent(state: CountryState, target: Float64Array): Float64Array {
+  const hh = state.household;
+  const { agrid, chain, gamma, beta, sigmaEps: sigma, home, quality } = state.params;
+  const { nA, nZ, nJ } = hh;
+  const nS = nA * nZ;
+  const lo = new Int32Array(nJ * nS);
+  const wt = new Float64Array(nJ * nS);
+  const rU = new Float64Array(nS);
+  const rE = new Float64Array(nS);
+  for (let j = 0; j < nJ; j++) {
+    for (let s = 0; s < nS; s++) {
+      const k = j * nS + s;
+      const ap = hh.assetPolicy[k];
+      const b = ap <= agrid[0] ? 0 : ap >= agrid[nA - 1] ? nA - 2 : bracket(agrid, ap);
+      lo[k] = b;
+      wt[k] = Math.min(1, Math.max(0, (ap - agrid[b]) / (agrid[b + 1] - agrid[b])));
+      const pr = hh.choiceProb[k];
+      if (pr > 0) {
+        rU[s] += pr * utility(hh.consumption[k], gamma);
+        rE[s] += pr * ((j === home ? quality[Math.floor(s / nA)] : 0) - sigma * Math.log(pr));
+      }
+    }
+  }
+  const evaluate = (reward: Float64Array): Float64Array => {
+    let x = Float64Array.from(reward, (r) => r / (1 - beta));
+    const ex = new Float64Array(nS);
+    for (let it = 0; it < 20_000; it++) {
+      ex.fill(0);
+      for (let z = 0; z < nZ; z++) for (let zp = 0; zp < nZ; zp++) for (let a = 0; a < nA; a++) ex[z * nA + a] += beta * chain.P[z * nZ + zp] * x[zp * nA + a];
+      const next = Float64Array.from(reward);
+      for (let j = 0; j < nJ; j++) {
+        for (let s = 0; s < nS; s++) {
+          const k = j * nS + s;
+          const base = Math.floor(s / nA) * nA + lo[k];
+          next[s] += hh.choiceProb[k] * (ex[base] + wt[k] * (ex[base + 1] - ex[base]));
+        }
+      }
+      let change = 0;
+      for (let s = 0; s < nS; s++) change = Math.max(change, Math.abs(next[s] - x[s]));
+      x = next;
+      if (change < 1e-12 * (1 - beta)) break;
+    }
+    return x;
+  };
+  const U = evaluate(rU);
+  const E = evaluate(rE);
+  return Float64Array.from(target, (vNew, s) => {
+    const lambda = gamma === 1 ? Math.exp((1 - beta) * (vNew - U[s] - E[s])) : Math.pow((vNew - E[s]) / U[s], 1 / (1 - gamma));
+    return 100 * (lambda - 1);
+  });
 }
 
 export interface WelfareReport {
