@@ -1,10 +1,12 @@
-// Welfare as a differentiable function of tariffs through the trained networks (MODELS.md §C.5,
-// §D.4), as a PolicyObjective of src/policy: a country's welfare is the mean consumption-equivalent
-// gain (in %) of its households over the status-quo stationary distribution. The gain tau of a
-// household solves V_old(a, z; tau) = V_new(a, z; x); V_new depends on tariffs x through the price
-// network (wages, R, rebates), the delivered prices and the household network, so by the implicit
-// function theorem d tau / dx = (dV_new/dx) / (dV_old/dtau), with dV_new/dx by automatic
-// differentiation through both networks.
+// Welfare as a function of tariffs through the trained networks (MODELS.md §C.5, §D.4), as a
+// PolicyObjective of src/policy: a country's welfare is the mean consumption-equivalent gain (in %)
+// of its households over the status-quo stationary distribution. The gain tau of a household solves
+// V_old(a, z; tau) = V_new(a, z; x); V_new depends on tariffs x through the price network (wages, R,
+// rebates), the delivered prices and the household network. With the value network's own values
+// ("network"), d tau / dx = (dV_new/dx) / (dV_old/dtau) by the implicit function theorem with
+// dV_new/dx by automatic differentiation through both networks; by default values come from exact
+// policy evaluation of the networks' policies and gradients from central differences (see
+// evaluatePolicies for why).
 import { tf } from '../../tensor/backend.ts';
 import type { Mlp } from '../../deqn/network.ts';
 import type { PolicyObjective } from '../../policy/objective.ts';
@@ -12,8 +14,9 @@ import { baselinePolicy } from './world.ts';
 import { featuresOf, inputsOf } from './layout.ts';
 import { householdBlock } from './household.ts';
 import { decodePriceRows, deliveredPriceRows, own } from './prices.ts';
-import { solveNetwork, type NetworkEquilibrium } from './solution.ts';
-import { solveTau, tauInterpolant, type TauInterpolant } from './welfare.ts';
+import { gridPolicies, priceRaw, priceSet, solveNetwork, type NetworkEquilibrium } from './solution.ts';
+import { equilibriumValuesAt, solveTau, tauInterpolant } from './welfare.ts';
+import { decodePrices } from './world.ts';
 import type { HaTradeDeqn } from './index.ts';
 
 /** V at the baseline grid states when the policy is the tensor x [1, policyDim] (differentiable in x). */
@@ -50,12 +53,24 @@ export interface NetworkPolicyObjective extends PolicyObjective {
  * Instruments: every input tariff (owned by its importer), the trade-cost scale fixed at the status
  * quo. Welfare: mean CE gain in % over the status-quo distribution (relative to the status quo).
  */
-export function networkPolicyObjective(model: HaTradeDeqn, net: Mlp, interp?: TauInterpolant): NetworkPolicyObjective {
+export interface ObjectiveOptions {
+  /**
+   * "policy-evaluation" (default): values of the networks' policies by exact policy evaluation on the
+   * grid, gradients by central differences (step `step`); "network": the value network's own values,
+   * gradients by automatic differentiation through the price and household networks.
+   */
+  values?: 'policy-evaluation' | 'network';
+  step?: number;
+}
+
+export function networkPolicyObjective(model: HaTradeDeqn, net: Mlp, opts: ObjectiveOptions = {}): NetworkPolicyObjective {
   const { world } = model;
   const { M, nZ } = world;
   const x0 = baselinePolicy(world);
   const baseline = solveNetwork(model, net, x0);
-  const tauInterp = interp ?? tauInterpolant(model, net, baseline);
+  const tauInterp = tauInterpolant(model, net, baseline);
+  const mode = opts.values ?? 'policy-evaluation';
+  const h = opts.step ?? 1e-3;
   const nA = baseline.policies.grids[0].length;
   const per = nZ * nA;
   const rows = M * per;
@@ -68,10 +83,21 @@ export function networkPolicyObjective(model: HaTradeDeqn, net: Mlp, interp?: Ta
     return x;
   };
   const values = (a: Float64Array) => {
-    const v = tf.tidy(() => valuesAtPolicy(model, net, states, tf.tensor2d([Array.from(policyOf(a))])));
+    const x = policyOf(a);
+    if (mode === 'policy-evaluation') {
+      const prices = decodePrices(world, priceRaw(model, net, x));
+      return equilibriumValuesAt(model, gridPolicies(model, net, baseline.policies.grids, priceSet(world, x, prices), x));
+    }
+    const v = tf.tidy(() => valuesAtPolicy(model, net, states, tf.tensor2d([Array.from(x)])));
     const out = Float64Array.from(v.dataSync());
     v.dispose();
     return out;
+  };
+  const welfareAt = (a: Float64Array) => {
+    const { tau } = solveTau(tauInterp, values(a));
+    const w = new Float64Array(M);
+    for (let r = 0; r < rows; r++) w[Math.floor(r / per)] += mass[r] * 100 * (tau[r] - 1);
+    return w;
   };
   const objective: NetworkPolicyObjective = {
     dimension: dim,
@@ -85,13 +111,22 @@ export function networkPolicyObjective(model: HaTradeDeqn, net: Mlp, interp?: Ta
     initial: () => x0.slice(0, dim),
     welfare(a) {
       objective.evaluations++;
-      const { tau } = solveTau(tauInterp, values(a));
-      const w = new Float64Array(M);
-      for (let r = 0; r < rows; r++) w[Math.floor(r / per)] += mass[r] * 100 * (tau[r] - 1);
-      return w;
+      return welfareAt(a);
     },
     gradient(a, weights) {
       objective.evaluations++;
+      if (mode === 'policy-evaluation') {
+        return Float64Array.from({ length: dim }, (_, k) => {
+          const up = Float64Array.from(a);
+          const down = Float64Array.from(a);
+          up[k] = Math.min(world.upper[k], a[k] + h);
+          down[k] = Math.max(world.lower[k], a[k] - h);
+          const [wu, wd] = [welfareAt(up), welfareAt(down)];
+          let g = 0;
+          for (let p = 0; p < M; p++) g += (weights[p] * (wu[p] - wd[p])) / (up[k] - down[k]);
+          return g;
+        });
+      }
       const { slope } = solveTau(tauInterp, values(a));
       // d/dx sum_p weight_p sum_s mass_s 100 tau_s = sum_s c_s dV_s/dx with c_s = weight_p mass_s 100 / slope_s.
       const c = Float32Array.from({ length: rows }, (_, r) => (weights[Math.floor(r / per)] * mass[r] * 100) / slope[r]);

@@ -236,3 +236,65 @@ export function solveNetwork(model: HaTradeDeqn, net: Mlp, x: ArrayLike<number>,
   const scale = (v: Float64Array) => v.map((x) => x / worldIncome);
   return { policy: Float64Array.from(x), prices, delivered: set.delivered, policies, mass, imports, importShares, efficiency, assets, assetsNext, goods: scale(goods), bonds: scale(bonds), government: scale(government) };
 }
+
+/**
+ * Ex-ante values of the networks' policies at given prices by exact policy evaluation on the grid
+ * (MODELS.md §C.3 with the logsum identity): V = r + beta T V with
+ * r = sum_j pi_j (u(c_j) + psi_j - sigma log pi_j) and T moving (a, z) to (a'_j, z') by lottery
+ * weights. The value network's own levels are pinned by the Bellman residual only weakly (a uniform
+ * level error d costs (1 - beta)^2 d), so welfare uses these values of the learned allocation.
+ */
+export function evaluatePolicies(model: HaTradeDeqn, policies: GridPolicies, tol = 1e-10, maxIterations = 5000): Float64Array[] {
+  const { world } = model;
+  const { M, nZ } = world;
+  const { gamma, beta, chain } = world.economy;
+  const P = chain.P;
+  return policies.grids.map((grid, i) => {
+    const nA = grid.length;
+    const per = nZ * nA;
+    const sigma = world.economy.sigmaEps[i];
+    const psi = world.economy.quality[i];
+    const lo = new Int32Array(M * per);
+    const wt = new Float64Array(M * per);
+    const reward = new Float64Array(per);
+    for (let j = 0; j < M; j++) {
+      for (let s = 0; s < per; s++) {
+        const k = j * per + s;
+        const x = Math.min(Math.max(policies.aNext[i][k], grid[0]), grid[nA - 1]);
+        let b = Math.min(nA - 2, Math.max(0, Math.floor(((x - grid[0]) / (grid[nA - 1] - grid[0])) * (nA - 1))));
+        while (b > 0 && grid[b] > x) b--;
+        while (b < nA - 2 && grid[b + 1] <= x) b++;
+        lo[k] = b;
+        wt[k] = (x - grid[b]) / (grid[b + 1] - grid[b]);
+        const pr = policies.pi[i][k];
+        const c = policies.c[i][k];
+        const u = gamma === 1 ? Math.log(c) : Math.pow(c, 1 - gamma) / (1 - gamma);
+        if (pr > 0) reward[s] += pr * (u + (j === i ? psi[Math.floor(s / nA)] : 0) - sigma * Math.log(pr));
+      }
+    }
+    let V = Float64Array.from(policies.V[i]);
+    let next = new Float64Array(per);
+    const EV = new Float64Array(per); // E[V(a', z') | z] on the grid of a'
+    for (let it = 0; it < maxIterations; it++) {
+      EV.fill(0);
+      for (let z = 0; z < nZ; z++) for (let zp = 0; zp < nZ; zp++) {
+        const pr = P[z * nZ + zp];
+        for (let a = 0; a < nA; a++) EV[z * nA + a] += pr * V[zp * nA + a];
+      }
+      let diff = 0;
+      for (let s = 0; s < per; s++) {
+        const base = s - (s % nA);
+        let cont = 0;
+        for (let j = 0; j < M; j++) {
+          const k = j * per + s;
+          cont += policies.pi[i][k] * ((1 - wt[k]) * EV[base + lo[k]] + wt[k] * EV[base + lo[k] + 1]);
+        }
+        next[s] = reward[s] + beta * cont;
+        diff = Math.max(diff, Math.abs(next[s] - V[s]));
+      }
+      [V, next] = [next, V];
+      if (diff < tol) break;
+    }
+    return V;
+  });
+}

@@ -8,7 +8,7 @@ import { tf } from '../../tensor/backend.ts';
 import type { Mlp } from '../../deqn/network.ts';
 import { featuresOf, inputsOf } from './layout.ts';
 import { householdBlock } from './household.ts';
-import { gridStates, priceSet, type HouseholdPriceSet, type NetworkEquilibrium } from './solution.ts';
+import { evaluatePolicies, gridPolicies, gridStates, priceSet, type GridPolicies, type HouseholdPriceSet, type NetworkEquilibrium } from './solution.ts';
 import type { HaTradeDeqn } from './index.ts';
 
 /** Ex-ante values V at state rows (R and w columns scaled row by row by `tau` when given). */
@@ -43,11 +43,22 @@ export interface TauInterpolant {
 export function tauInterpolant(model: HaTradeDeqn, net: Mlp, base: NetworkEquilibrium, range: [number, number] = [0.99, 1.01], K = 2): TauInterpolant {
   const set: HouseholdPriceSet = priceSet(model.world, base.policy, base.prices);
   const states = gridStates(model, base.policies.grids, set, base.policy);
-  const rows = states.length / model.layout.dim;
   const [lo, hi] = range;
   const nodes = Array.from({ length: K }, (_, k) => 0.5 * (lo + hi) + 0.5 * (hi - lo) * Math.cos((Math.PI * (2 * k + 1)) / (2 * K)));
-  const values = nodes.map((t) => valuesAt(model, net, states, new Float64Array(rows).fill(t)));
+  // Values of the networks' policies at the tau-scaled status-quo prices (policy evaluation, solution.ts).
+  const values = nodes.map((t) => concat(evaluatePolicies(model, gridPolicies(model, net, base.policies.grids, { ...set, incomeScale: t }, base.policy))));
   return { nodes, values, states };
+}
+
+const concat = (parts: Float64Array[]) => Float64Array.from(parts.flatMap((p) => Array.from(p)));
+
+/** Values of the networks' policies in equilibrium `eq`, concatenated by country (policy evaluation). */
+export function equilibriumValues(model: HaTradeDeqn, eq: NetworkEquilibrium): Float64Array {
+  return concat(evaluatePolicies(model, eq.policies));
+}
+
+export function equilibriumValuesAt(model: HaTradeDeqn, policies: GridPolicies): Float64Array {
+  return concat(evaluatePolicies(model, policies));
 }
 
 /** Value and derivative at x of the polynomial through (xs, ys). */
@@ -166,7 +177,7 @@ export function networkWelfare(model: HaTradeDeqn, net: Mlp, base: NetworkEquili
   const { M, nZ } = world;
   const nA = base.policies.grids[0].length;
   const per = nZ * nA;
-  const { tau, unresolved } = solveTau(interp, Float64Array.from(cf.policies.V.flatMap((v) => Array.from(v))));
+  const { tau, unresolved } = solveTau(interp, equilibriumValues(model, cf));
   const epsilon = world.config.analysis.acrElasticity ?? 1 / world.config.preferences.sigmaEps;
   const z = world.economy.chain.values;
   return world.countries.map((country, i) => {
