@@ -35,7 +35,7 @@ export interface PolicyOutcome {
   seconds: number;
 }
 
-const SETTINGS: OptimizerSettings = { ...DEFAULT_OPTIMIZER, maxIterations: 60, tolerance: 1e-6 };
+const SETTINGS: OptimizerSettings = { ...DEFAULT_OPTIMIZER, maxIterations: 30, tolerance: 1e-5 };
 
 function solve(objective: PolicyObjective, mode: 'unilateral' | 'nash', player: number | undefined, names: string[]): PolicyOutcome {
   const started = performance.now();
@@ -49,7 +49,7 @@ function solve(objective: PolicyObjective, mode: 'unilateral' | 'nash', player: 
     welfare = r.welfare;
     converged = r.converged;
   } else {
-    const r = nashEquilibrium(objective, a0, { ...DEFAULT_NASH, damping: 0.5, tolerance: 1e-3, maxRounds: 40, optimizer: SETTINGS });
+    const r = nashEquilibrium(objective, a0, { ...DEFAULT_NASH, damping: 0.5, tolerance: 1e-3, maxRounds: 30, optimizer: SETTINGS });
     a = r.a;
     welfare = r.welfare;
     converged = r.converged;

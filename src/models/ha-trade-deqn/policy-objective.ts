@@ -61,13 +61,16 @@ export interface ObjectiveOptions {
    */
   values?: 'policy-evaluation' | 'network';
   step?: number;
+  /** Asset grid points of the status-quo distribution the welfare is averaged over (default 100). */
+  points?: number;
 }
 
 export function networkPolicyObjective(model: HaTradeDeqn, net: Mlp, opts: ObjectiveOptions = {}): NetworkPolicyObjective {
   const { world } = model;
   const { M, nZ } = world;
   const x0 = baselinePolicy(world);
-  const baseline = solveNetwork(model, net, x0);
+  const baseline = solveNetwork(model, net, x0, { points: opts.points ?? 100 });
+  let warm: Float64Array[] | undefined;
   const tauInterp = tauInterpolant(model, net, baseline);
   const mode = opts.values ?? 'policy-evaluation';
   const h = opts.step ?? 1e-3;
@@ -86,7 +89,9 @@ export function networkPolicyObjective(model: HaTradeDeqn, net: Mlp, opts: Objec
     const x = policyOf(a);
     if (mode === 'policy-evaluation') {
       const prices = decodePrices(world, priceRaw(model, net, x));
-      return equilibriumValuesAt(model, gridPolicies(model, net, baseline.policies.grids, priceSet(world, x, prices), x));
+      const out = equilibriumValuesAt(model, gridPolicies(model, net, baseline.policies.grids, priceSet(world, x, prices), x), 1e-9, warm);
+      warm = out.byCountry;
+      return out.values;
     }
     const v = tf.tidy(() => valuesAtPolicy(model, net, states, tf.tensor2d([Array.from(x)])));
     const out = Float64Array.from(v.dataSync());

@@ -244,7 +244,7 @@ export function solveNetwork(model: HaTradeDeqn, net: Mlp, x: ArrayLike<number>,
  * weights. The value network's own levels are pinned by the Bellman residual only weakly (a uniform
  * level error d costs (1 - beta)^2 d), so welfare uses these values of the learned allocation.
  */
-export function evaluatePolicies(model: HaTradeDeqn, policies: GridPolicies, tol = 1e-10, maxIterations = 5000): Float64Array[] {
+export function evaluatePolicies(model: HaTradeDeqn, policies: GridPolicies, tol = 1e-10, maxIterations = 5000, initial?: Float64Array[]): Float64Array[] {
   const { world } = model;
   const { M, nZ } = world;
   const { gamma, beta, chain } = world.economy;
@@ -272,7 +272,7 @@ export function evaluatePolicies(model: HaTradeDeqn, policies: GridPolicies, tol
         if (pr > 0) reward[s] += pr * (u + (j === i ? psi[Math.floor(s / nA)] : 0) - sigma * Math.log(pr));
       }
     }
-    let V = Float64Array.from(policies.V[i]);
+    let V = Float64Array.from(initial?.[i] ?? policies.V[i]);
     let next = new Float64Array(per);
     const EV = new Float64Array(per); // E[V(a', z') | z] on the grid of a'
     for (let it = 0; it < maxIterations; it++) {

@@ -57,8 +57,10 @@ export function equilibriumValues(model: HaTradeDeqn, eq: NetworkEquilibrium): F
   return concat(evaluatePolicies(model, eq.policies));
 }
 
-export function equilibriumValuesAt(model: HaTradeDeqn, policies: GridPolicies): Float64Array {
-  return concat(evaluatePolicies(model, policies));
+/** Values of grid policies (policy evaluation to `tol`, warm-started from `initial` values by country). */
+export function equilibriumValuesAt(model: HaTradeDeqn, policies: GridPolicies, tol = 1e-10, initial?: Float64Array[]): { values: Float64Array; byCountry: Float64Array[] } {
+  const byCountry = evaluatePolicies(model, policies, tol, 5000, initial);
+  return { values: concat(byCountry), byCountry };
 }
 
 /** Value and derivative at x of the polynomial through (xs, ys). */
