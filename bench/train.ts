@@ -1,7 +1,9 @@
-// `npm run bench:train [-- --json] [-- --steps=N] [-- --cases=a,b]`: training-step throughput only
+// `npm run bench:train [-- --json] [-- --steps=N] [-- --cases=a,b] [-- --batch=N]`: training-step throughput only
 // (see bench/train-throughput.ts). Each case reports the median of N timed steps (default 20)
 // after warm-up; the matmul-1024 row is the backend's plain matMul rate measured in the same run,
-// the yardstick for each case's achieved GFLOP/s. DEQN_WASM_THREADS sets the wasm thread count.
+// the yardstick for each case's achieved GFLOP/s. --batch overrides the model cases' minibatch size.
+// DEQN_WASM_THREADS sets the wasm thread count; DEQN_DISABLE_OPTIMISATIONS turns optimisations off
+// for before/after comparisons (src/tensor/backend.ts).
 import { existsSync } from 'node:fs';
 import { initBackend } from '../src/tensor/backend.ts';
 import { formatNumber } from '../src/io/tables.ts';
@@ -11,13 +13,14 @@ const args = process.argv.slice(2);
 const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const steps = Number(option('steps') ?? 20);
 const only = option('cases')?.split(',');
+const batch = option('batch') === undefined ? undefined : Number(option('batch'));
 const info = await initBackend(option('backend'));
 process.stderr.write(`backend ${info.name}${info.wasmThreads ? `, ${info.wasmThreads} thread(s)` : ''}${info.skipped.length ? ` (skipped: ${info.skipped.join('; ')})` : ''}\n`);
 
 const CASES: [string, () => ThroughputResult][] = [
   ['matmul-1024', () => matMulProbe()],
-  ['olg-analytic-step', () => modelStepThroughput('models/olg-analytic.json', 'olg-analytic-step', steps)],
-  ['olg-two-asset-cpu-step', () => modelStepThroughput('models/olg-two-asset-cpu.json', 'olg-two-asset-cpu-step', steps)],
+  ['olg-analytic-step', () => modelStepThroughput('models/olg-analytic.json', 'olg-analytic-step', steps, batch)],
+  ['olg-two-asset-cpu-step', () => modelStepThroughput('models/olg-two-asset-cpu.json', 'olg-two-asset-cpu-step', steps, batch)],
   ['mlp-3x1000-b2048', () => plainMlpThroughput(steps)],
 ];
 const results: ThroughputResult[] = [];

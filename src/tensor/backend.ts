@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { UsageError } from '../io/errors.ts';
 import { WASM_THREADS_ENV, activateThreadedWasm, parseWasmThreads } from './wasm-threads.ts';
 import { installWasmSharedIdentity, installWasmTiledTranspose } from './wasm-kernels.ts';
+import { installWasmSimdGemm } from './wasm-gemm.ts';
 
 // PROD silences tfjs' console banners ("install the node backend") that would garble progress bars.
 tf.env().set('PROD', true);
@@ -36,11 +37,11 @@ let active: BackendInfo | undefined;
 
 /**
  * Diagnostic switch for before/after comparisons (bench, tests): a comma-separated list of the
- * engine's speed optimisations to leave off: tiled-transpose, shared-identity, fused-dense.
+ * engine's speed optimisations to leave off: simd-gemm, tiled-transpose, shared-identity, fused-dense.
  */
 export const DISABLE_ENV = 'DEQN_DISABLE_OPTIMISATIONS';
 
-export function optimisationEnabled(name: 'tiled-transpose' | 'shared-identity' | 'fused-dense'): boolean {
+export function optimisationEnabled(name: 'simd-gemm' | 'tiled-transpose' | 'shared-identity' | 'fused-dense'): boolean {
   return !(process.env[DISABLE_ENV] ?? '').split(',').map((s) => s.trim()).includes(name);
 }
 
@@ -104,6 +105,8 @@ async function activate(name: BackendName, skipped: string[]): Promise<boolean> 
   if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
     if (await activateWasm(skipped)) {
+      // With one thread, products go to the project's SIMD kernel; a threaded pool stays with XNNPACK.
+      if (wasmThreads === 1 && optimisationEnabled('simd-gemm')) installWasmSimdGemm();
       installWasmTransposedMatMulFix();
       if (optimisationEnabled('tiled-transpose')) installWasmTiledTranspose();
       if (optimisationEnabled('shared-identity')) installWasmSharedIdentity();
