@@ -81,6 +81,8 @@ export function registerWelfare(program: Command): void {
         wealthMeasureUndefinedPercent: byCountry((r) => r.undefinedPercent),
         poorestQuintile: byCountry((r) => r.bottomQuintileGain),
         richestQuintile: byCountry((r) => r.topQuintileGain),
+        poorestQuintileConsumption: byCountry((r) => r.bottomQuintileConsumptionGain),
+        richestQuintileConsumption: byCountry((r) => r.topQuintileConsumptionGain),
         acrElasticity,
         wages: { baseline: Object.fromEntries(config.countries.map((c, i) => [c, baseline.wages[i]])), counterfactual: Object.fromEntries(config.countries.map((c, i) => [c, counterfactual.wages[i]])) },
         homeShare: {

@@ -35,6 +35,9 @@ export interface CountryWelfare {
   /** Mean wealth-scaling gain of the poorest and richest fifth by cash on hand R a + w z (where defined). */
   bottomQuintileGain: number;
   topQuintileGain: number;
+  /** The same for the consumption equivalent (every household). */
+  bottomQuintileConsumptionGain: number;
+  topQuintileConsumptionGain: number;
   /** Representative-agent ACR number: 100 ((pi'_ii / pi_ii)^(-1/epsilon) - 1). */
   acr: number;
   /** Residual of the inversion on the interpolant, relative to the value scale (not the interpolation error; see the tests). */
@@ -123,6 +126,7 @@ export function countryWelfare(country: string, before: CountryState, after: Cou
   }
   averageGain /= validMass;
   const [bottomQuintileGain, topQuintileGain] = quintileGains(before, ceByState);
+  const [bottomQuintileConsumptionGain, topQuintileConsumptionGain] = quintileGains(before, consumptionCeByState);
   const acr = 100 * (Math.pow(homeShareAfter / homeShareBefore, -1 / opts.acrElasticity) - 1);
   return {
     country,
@@ -135,6 +139,8 @@ export function countryWelfare(country: string, before: CountryState, after: Cou
     gainersPercent: Math.min(100, 100 * gainers),
     bottomQuintileGain,
     topQuintileGain,
+    bottomQuintileConsumptionGain,
+    topQuintileConsumptionGain,
     acr,
     maxRelativeError,
   };
