@@ -68,8 +68,11 @@ async function trySetBackend(name: string): Promise<boolean> {
 let wasmThreads: number | undefined;
 
 /**
- * The wasm backend with `DEQN_WASM_THREADS` threads (default 1): the threaded build when more
- * than one thread is asked for, else (or if it fails to start) the stock build.
+ * The wasm backend with `DEQN_WASM_THREADS` threads (default 1). More than one thread needs the
+ * threaded build (shared memory): the project's SIMD matrix product then splits row blocks across
+ * its own helper threads while XNNPACK keeps a pool of one (its pool threads spin between kernels,
+ * which cost 2-4x CPU on the small DEQN networks); with simd-gemm disabled, XNNPACK's pool gets
+ * the threads. If the threaded build fails to start, the stock build runs on one thread.
  */
 async function activateWasm(skipped: string[]): Promise<boolean> {
   let threads: number;
@@ -79,9 +82,9 @@ async function activateWasm(skipped: string[]): Promise<boolean> {
     throw new UsageError((err as Error).message);
   }
   if (threads > 1) {
-    const threaded = await activateThreadedWasm(threads);
+    const threaded = await activateThreadedWasm(optimisationEnabled('simd-gemm') ? 1 : threads);
     if ('threads' in threaded) {
-      wasmThreads = threaded.threads;
+      wasmThreads = threads;
       return true;
     }
     skipped.push(`threaded wasm: ${threaded.failed}; using one thread`);
@@ -105,8 +108,7 @@ async function activate(name: BackendName, skipped: string[]): Promise<boolean> 
   if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
     if (await activateWasm(skipped)) {
-      // With one thread, products go to the project's SIMD kernel; a threaded pool stays with XNNPACK.
-      if (wasmThreads === 1 && optimisationEnabled('simd-gemm')) installWasmSimdGemm();
+      if (optimisationEnabled('simd-gemm')) installWasmSimdGemm(wasmThreads);
       installWasmTransposedMatMulFix();
       if (optimisationEnabled('tiled-transpose')) installWasmTiledTranspose();
       if (optimisationEnabled('shared-identity')) installWasmSharedIdentity();

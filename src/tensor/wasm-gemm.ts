@@ -6,6 +6,9 @@
 // each multiply and add, so results match the stock kernel to float32 rounding
 // (test/tensor/wasm-gemm.test.ts).
 import * as tf from '@tensorflow/tfjs';
+import { Worker } from 'node:worker_threads';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gemmModuleBytes } from './wasm-gemm-module.ts';
 
 type KernelArgs = Parameters<tf.KernelConfig['kernelFunc']>[0];
@@ -34,22 +37,80 @@ const ROW_BLOCK = 64;
 /** Smaller products stay with the stock kernel (its setup costs less than packing). */
 const MIN_MULTIPLY_ADDS = 4096;
 
-const instances = new WeakMap<WasmModule, GemmExports>();
+/** Products this small are not split across threads (waking a helper costs more than it saves). */
+const PARALLEL_MIN_MULTIPLY_ADDS = 1 << 21;
+
+// Control words shared with the helper threads (see wasm-gemm-worker.cjs).
+const [GEN, NEXT, COMPLETED, PARAMS] = [0, 1, 2, 3];
+
+interface Gemm {
+  exports: GemmExports;
+  /** Control words when helper threads share the work (shared memory only). */
+  control?: Int32Array;
+}
+
+const instances = new WeakMap<WasmModule, Gemm>();
+let requestedThreads = 1;
 
 function backendMemory(wasm: WasmModule): WebAssembly.Memory | undefined {
   return wasm.wasmMemory ?? wasm.asm?.memory;
 }
 
-function gemmFor(backend: WasmBackendInternals): GemmExports | undefined {
-  let exports = instances.get(backend.wasm);
-  if (exports) return exports;
+function gemmFor(backend: WasmBackendInternals): Gemm | undefined {
+  let gemm = instances.get(backend.wasm);
+  if (gemm) return gemm;
   const memory = backendMemory(backend.wasm);
   if (!memory) return undefined;
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   const module = new WebAssembly.Module(gemmModuleBytes(shared) as BufferSource);
-  exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as GemmExports;
-  instances.set(backend.wasm, exports);
-  return exports;
+  gemm = { exports: new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as GemmExports };
+  if (shared && requestedThreads > 1) gemm.control = startHelpers(module, memory, requestedThreads - 1);
+  instances.set(backend.wasm, gemm);
+  return gemm;
+}
+
+/** Starts `count` helper threads on the shared memory; they never keep the process alive. */
+function startHelpers(module: WebAssembly.Module, memory: WebAssembly.Memory, count: number): Int32Array {
+  const control = new SharedArrayBuffer(16 * 4);
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'wasm-gemm-worker.cjs');
+  for (let i = 0; i < count; i++) {
+    const worker = new Worker(script, { workerData: { module, memory, control }, execArgv: [] });
+    worker.unref();
+    // A helper that fails only stops helping: blocks are claimed one at a time, the caller does the rest.
+    worker.on('error', () => {});
+  }
+  return new Int32Array(control);
+}
+
+/** Runs row blocks until none are left: blocks go to whichever thread claims them first. */
+function runBlocks(gemm: Gemm, params: number[], blocks: number): void {
+  const run = (block: number) => {
+    const [a, bp, c, bias, m, n, k, relu] = params;
+    gemm.exports.gemm(a, bp, c, bias, m, n, k, relu, block * ROW_BLOCK, Math.min(m, (block + 1) * ROW_BLOCK));
+  };
+  const ctl = gemm.control;
+  if (!ctl) {
+    for (let b = 0; b < blocks; b++) run(b);
+    return;
+  }
+  [...params, blocks, ROW_BLOCK].forEach((v, i) => Atomics.store(ctl, PARAMS + i, v));
+  Atomics.store(ctl, COMPLETED, 0);
+  const tag = (Atomics.load(ctl, GEN) + 1) & 0x7ff;
+  Atomics.store(ctl, NEXT, tag << 20);
+  Atomics.add(ctl, GEN, 1);
+  Atomics.notify(ctl, GEN);
+  for (;;) {
+    const current = Atomics.load(ctl, NEXT);
+    const block = current & 0xfffff;
+    if (block >= blocks) break;
+    if (Atomics.compareExchange(ctl, NEXT, current, current + 1) !== current) continue;
+    run(block);
+    Atomics.add(ctl, COMPLETED, 1);
+  }
+  // Only blocks a helper has already claimed are waited for.
+  for (let done = Atomics.load(ctl, COMPLETED); done < blocks; done = Atomics.load(ctl, COMPLETED)) {
+    Atomics.wait(ctl, COMPLETED, done, 100);
+  }
 }
 
 interface Operands {
@@ -100,10 +161,10 @@ function simdGemm(original: tf.KernelConfig, args: KernelArgs) {
       padded.fill(0);
       padded.set(new Float32Array(buffer, offset(bias), n));
     }
-    gemm.pack(offset(b), scratch, k, n);
-    for (let i0 = 0; i0 < m; i0 += ROW_BLOCK) {
-      gemm.gemm(offset(a), scratch, offset(out), biasAddress, m, n, k, relu ? 1 : 0, i0, Math.min(m, i0 + ROW_BLOCK));
-    }
+    gemm.exports.pack(offset(b), scratch, k, n);
+    const params = [offset(a), scratch, offset(out), biasAddress, m, n, k, relu ? 1 : 0];
+    const blocks = Math.ceil(m / ROW_BLOCK);
+    runBlocks(m * n * k >= PARALLEL_MIN_MULTIPLY_ADDS ? gemm : { exports: gemm.exports }, params, blocks);
   } finally {
     backend.wasm._free(scratch);
   }
@@ -113,11 +174,13 @@ function simdGemm(original: tf.KernelConfig, args: KernelArgs) {
 let installed = false;
 
 /**
- * Re-registers BatchMatMul and _FusedMatMul on wasm so eligible products use the SIMD kernel.
+ * Re-registers BatchMatMul and _FusedMatMul on wasm so eligible products use the SIMD kernel, on
+ * `threads` threads when the backend's memory is shared (the threaded build), else on one.
  * Must run before the transposed-matMul fix wraps these kernels (the fix then hands this kernel
  * products whose operands it has already transposed). Idempotent.
  */
-export function installWasmSimdGemm(): void {
+export function installWasmSimdGemm(threads = 1): void {
+  requestedThreads = threads;
   if (installed) return;
   for (const name of ['BatchMatMul', '_FusedMatMul']) {
     const original = tf.getKernel(name, 'wasm');

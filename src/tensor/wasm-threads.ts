@@ -1,10 +1,10 @@
-// The multi-threaded build of the wasm backend under Node. tfjs ships it (XNNPACK with a pthread
-// pool, so matMul and the other XNNPACK kernels use every core) but only enables it in browsers:
-// it starts its pthread workers from Blob URLs, which Node's Worker cannot load, and it sizes the
-// pool as "logical cores / 2" (one thread on a 2-core machine). Here the same module is created
-// with a worker entry script on disk and the pool sized to the requested thread count. XNNPACK
-// splits a product by output tiles, each summed in the same order as with one thread, so results
-// do not depend on the thread count (test/tensor/wasm-threads.test.ts checks a training step).
+// The multi-threaded build of the wasm backend under Node. tfjs ships it (shared wasm memory and an
+// XNNPACK pthread pool) but only enables it in browsers: it starts its pthread workers from Blob
+// URLs, which Node's Worker cannot load, and it sizes the pool as "logical cores / 2" (one thread on
+// a 2-core machine). Here the same module is created with a worker entry script on disk and the
+// pool sized as asked. backend.ts uses it with a pool of one, for its shared memory: the project's
+// SIMD matrix product (wasm-gemm.ts) then splits row blocks across its own helper threads, which
+// wait without spinning. Results do not depend on the thread count (test/tensor/wasm-threads.test.ts).
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -15,12 +15,7 @@ import { Worker as WorkerThread, type WorkerOptions } from 'node:worker_threads'
 
 const require = createRequire(import.meta.url);
 
-/**
- * Environment variable with the wasm thread count: a positive integer, or "auto" (one per core, at
- * most 4). Default 1: threads pay off only for large products (the 3 x 1000 MLP); for the small
- * networks of the DEQN models the pool's spinning threads cost 2-4x more CPU per step than they
- * save, and on a busy machine they make steps slower (bench/train.ts, measured 2026-11-22).
- */
+/** Environment variable with the wasm thread count: a positive integer, or "auto" (one per core, at most 4). */
 export const WASM_THREADS_ENV = 'DEQN_WASM_THREADS';
 /** The backend's own ceiling (pthreadpool size it accepts). */
 const MAX_THREADS = 4;
