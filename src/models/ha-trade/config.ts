@@ -248,6 +248,7 @@ export function buildEconomy(config: HaTradeConfig, baseDir = '.', overrides: Ec
     chain,
     agrids,
     sigmaEps: sigma,
+    sigmaEpsBase: sigmaEps,
     quality,
     closure: config.closure,
     householdTol: config.solver.householdTolerance,

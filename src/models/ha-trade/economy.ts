@@ -22,6 +22,8 @@ export interface Economy {
   /** Per-country asset grid, taste dispersion and quality shifter by efficiency state. */
   agrids: Float64Array[];
   sigmaEps: Float64Array;
+  /** The config's sigma_eps before country scaling (1/sigma is the log-utility trade elasticity). */
+  sigmaEpsBase: number;
   quality: Float64Array[];
   closure: Closure;
   householdTol: number;

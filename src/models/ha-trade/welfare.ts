@@ -296,7 +296,8 @@ export interface WelfareReport {
 }
 
 /** Welfare change of every country between two solved equilibria of the same economy (§C.5). */
-export function welfareChange(baseline: HaTradeEquilibrium, counterfactual: HaTradeEquilibrium, opts: WelfareOptions, only?: readonly number[]): WelfareReport {
+export function welfareChange(baseline: HaTradeEquilibrium, counterfactual: HaTradeEquilibrium, options: Partial<WelfareOptions> = {}, only?: readonly number[]): WelfareReport {
+  const opts: WelfareOptions = { acrElasticity: 1 / baseline.economy.sigmaEpsBase, ...options };
   const M = baseline.countries.length;
   const which = only ?? Array.from({ length: M }, (_, i) => i);
   return {
