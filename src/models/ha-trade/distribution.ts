@@ -36,10 +36,18 @@ export function assetTransition(hh: HouseholdSolution, agrid: Float64Array): Ass
   const dense = new Float64Array(nA);
   const touched = new Int32Array(nA);
   const start = new Int32Array(nS + 1);
-  const targets: number[] = [];
-  const weights: number[] = [];
+  // At most two grid points per choice; trimmed at the end. No allocation inside the loops.
+  const target = new Int32Array(2 * nJ * nS);
+  const weight = new Float64Array(2 * nJ * nS);
+  let count = 0;
+  const add = (idx: number, w: number, nTouched: number): number => {
+    if (w === 0) return nTouched;
+    if (dense[idx] === 0) touched[nTouched++] = idx;
+    dense[idx] += w;
+    return nTouched;
+  };
   for (let s = 0; s < nS; s++) {
-    start[s] = targets.length;
+    start[s] = count;
     let nTouched = 0;
     for (let j = 0; j < nJ; j++) {
       const k = j * nS + s;
@@ -58,21 +66,19 @@ export function assetTransition(hh: HouseholdSolution, agrid: Float64Array): Ass
         lo = bracket(agrid, ap);
         wLo = (agrid[lo + 1] - ap) / (agrid[lo + 1] - agrid[lo]);
       }
-      for (const [idx, wt] of [[lo, wLo], [lo + 1, 1 - wLo]] as const) {
-        if (wt === 0) continue;
-        if (dense[idx] === 0) touched[nTouched++] = idx;
-        dense[idx] += pr * wt;
-      }
+      nTouched = add(lo, pr * wLo, nTouched);
+      nTouched = add(lo + 1, pr * (1 - wLo), nTouched);
     }
     for (let t = 0; t < nTouched; t++) {
       const idx = touched[t];
-      targets.push(idx);
-      weights.push(dense[idx]);
+      target[count] = idx;
+      weight[count] = dense[idx];
+      count++;
       dense[idx] = 0;
     }
   }
-  start[nS] = targets.length;
-  return { nA, nZ, start, target: Int32Array.from(targets), weight: Float64Array.from(weights) };
+  start[nS] = count;
+  return { nA, nZ, start, target: target.slice(0, count), weight: weight.slice(0, count) };
 }
 
 /** One step of the law of motion: next = (asset lottery, then efficiency transition) applied to mass. */
