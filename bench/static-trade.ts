@@ -77,8 +77,12 @@ function sectorPatterns(model: StaticTradeModel, r: OptimizeResult, kind: 'tarif
   };
 }
 
+// --set PATH=VALUE (repeatable) overrides fields of models/dlopt-7x44.json, e.g. --set optimizer.maxIterations=40.
+const overrides = args.flatMap((a, k) => (a === '--set' ? [args[k + 1]] : []));
+
 function dlopt(): void {
-  const c: LoadedConfig = loadConfig('models/dlopt-7x44.json');
+  const c: LoadedConfig = loadConfig('models/dlopt-7x44.json', overrides);
+  results.configOverrides = overrides;
   const model = time('7x44: load data + baseline', () => buildModel(c));
   if (only) return dloptLong(model, c, only);
   const usChina = loadConfig('models/dlopt-7x44.json');
