@@ -13,7 +13,7 @@ const backendArg = args.find((a) => a.startsWith('--backend='))?.split('=')[1];
 
 const info = await initBackend(backendArg);
 const log = (s: string) => process.stderr.write(s + '\n');
-log(`backend ${info.name}`);
+log(`backend ${info.name}${info.wasmThreads ? `, ${info.wasmThreads} thread(s)` : ''}`);
 
 const results: ThroughputResult[] = [];
 results.push(matMulProbe());

@@ -1,10 +1,10 @@
-// Routes the wasm backend's single-threaded float32 matrix products (BatchMatMul and _FusedMatMul
-// of rank-2 or single-batch operands, no transposes, linear or relu activation) to the register-blocked kernel of
-// wasm-gemm-module.ts, which reaches about 1.4x the product rate of the XNNPACK kernel tfjs ships
-// (36.8 vs 25.7 GFLOP/s per core for 2048 x 1000 x 1000, CPU time, this machine). Everything else
-// goes to the stock kernels. The kernel adds products in k order starting from the bias, rounding
-// each multiply and add, so results match the stock kernel to float32 rounding
-// (test/tensor/wasm-gemm.test.ts).
+// Routes the wasm backend's float32 matrix products (BatchMatMul and _FusedMatMul of rank-2 or
+// single-batch operands, no transposes, linear or relu activation) to the register-blocked kernel
+// of wasm-gemm-module.ts: about 1.4x the rate of the XNNPACK kernel tfjs ships (37-40 vs 26 GFLOP/s
+// per core for 2048 x 1000 x 1000, CPU time, this machine). On the threaded build (shared memory)
+// large products are split into 64-row blocks that helper threads claim (wasm-gemm-worker.cjs).
+// Everything else goes to the stock kernels. Each output is summed in k order from the bias, one
+// rounding per multiply and per add, whichever thread computes it (test/tensor/wasm-gemm.test.ts).
 import * as tf from '@tensorflow/tfjs';
 import { Worker } from 'node:worker_threads';
 import { dirname, join } from 'node:path';
