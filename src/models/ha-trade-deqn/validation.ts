@@ -33,6 +33,13 @@ export interface PointComparison {
   welfareNetwork: number[];
   welfareReference: number[];
   welfareError: number;
+  /**
+   * The same on households whose reference CE is within +-5 % (the scaling tau of near-zero period
+   * resources is ill-conditioned and the two CE solvers treat those few households differently).
+   */
+  welfareNetworkConditioned: number[];
+  welfareReferenceConditioned: number[];
+  welfareErrorConditioned: number;
   network: NetworkEquilibrium;
   reference: HaTradeEquilibrium;
 }
@@ -44,12 +51,13 @@ export function compareAtPoints(model: HaTradeDeqn, net: Mlp, points: ArrayLike<
   const { world } = model;
   const M = world.M;
   const baseRef = referenceAt(world, points[0]);
-  const baseNet = solveNetwork(model, net, points[0]);
+  const grid = world.config.assets.points; // the reference grid, so CE by state compares state by state
+  const baseNet = solveNetwork(model, net, points[0], { points: grid });
   const interp = tauInterpolant(model, net, baseNet);
   const epsilon = world.config.analysis.acrElasticity ?? 1 / world.config.preferences.sigmaEps;
   return points.map((x, p) => {
     const ref = p === 0 ? baseRef : referenceAt(world, x, baseRef);
-    const net1 = p === 0 ? baseNet : solveNetwork(model, net, x);
+    const net1 = p === 0 ? baseNet : solveNetwork(model, net, x, { points: grid });
     let wageError = 0;
     let RError = 0;
     let importShareError = 0;
@@ -61,12 +69,30 @@ export function compareAtPoints(model: HaTradeDeqn, net: Mlp, points: ArrayLike<
     let welfareNetwork = new Array<number>(M).fill(0);
     let welfareReference = new Array<number>(M).fill(0);
     let welfareError = 0;
+    let welfareNetworkConditioned = new Array<number>(M).fill(0);
+    let welfareReferenceConditioned = new Array<number>(M).fill(0);
+    let welfareErrorConditioned = 0;
     if (p > 0) {
-      welfareNetwork = networkWelfare(model, net, baseNet, net1, interp).map((w) => w.averageGain);
-      welfareReference = welfareChange(baseRef, ref, { acrElasticity: epsilon }).countries.map((w) => w.averageGain);
+      const nw = networkWelfare(model, net, baseNet, net1, interp);
+      const rw = welfareChange(baseRef, ref, { acrElasticity: epsilon }).countries;
+      welfareNetwork = nw.map((w) => w.averageGain);
+      welfareReference = rw.map((w) => w.averageGain);
       welfareError = Math.max(...welfareReference.map((r, i) => relErr(welfareNetwork[i], r)));
+      const conditioned = (ce: Float64Array, mass: Float64Array, i: number) => {
+        let sum = 0;
+        let kept = 0;
+        rw[i].ceByState.forEach((r, s) => {
+          if (!(Math.abs(r) <= 5)) return;
+          sum += mass[s] * ce[s];
+          kept += mass[s];
+        });
+        return sum / kept;
+      };
+      welfareNetworkConditioned = nw.map((w, i) => conditioned(w.ceByState, baseNet.mass[i], i));
+      welfareReferenceConditioned = rw.map((w, i) => conditioned(w.ceByState, baseRef.states[i].distribution.mass, i));
+      welfareErrorConditioned = Math.max(...welfareReferenceConditioned.map((r, i) => relErr(welfareNetworkConditioned[i], r)));
     }
-    return { policy: Array.from(x), wageError, RError, importShareError, welfareNetwork, welfareReference, welfareError, network: net1, reference: ref };
+    return { policy: Array.from(x), wageError, RError, importShareError, welfareNetwork, welfareReference, welfareError, welfareNetworkConditioned, welfareReferenceConditioned, welfareErrorConditioned, network: net1, reference: ref };
   });
 }
 
