@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildEconomy, parseConfig, type HaTradeConfig } from '../../src/models/ha-trade/config.ts';
 import { solveEconomy } from '../../src/models/ha-trade/equilibrium.ts';
 import { evaluateWorld, marketResiduals } from '../../src/models/ha-trade/economy.ts';
+import { UsageError } from '../../src/io/errors.ts';
 
 /** A small three-country economy; facts below do not depend on grid size, so grids are small. */
 function smallConfig(over: Record<string, unknown> = {}): HaTradeConfig {
@@ -120,5 +121,20 @@ describe("Walras' law", () => {
     let bonds = 0;
     for (const b of sol.residuals.bonds) bonds += b;
     expect(Math.abs(bonds) / sol.residuals.worldIncome).toBeLessThan(1e-9);
+  });
+});
+
+describe('non-convergence', () => {
+  it('raises a UsageError naming the residual norm and what to try', () => {
+    const config = smallConfig({ preferences: { crra: 1.5, beta: 0.9, sigmaEps: 0.3 }, closure: 'globalisation' });
+    let message = '';
+    try {
+      solveEconomy(buildEconomy(config), { tol: 1e-9, maxIterations: 1, method: 'newton', initial: { wages: [3, 1, 0.3] } });
+    } catch (e) {
+      expect(e).toBeInstanceOf(UsageError);
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/did not converge: residual norm \d\.\d+e[-+]\d+ > tolerance 1e-9 after 1 iterations/);
+    expect(message).toMatch(/Try:/);
   });
 });
