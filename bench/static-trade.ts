@@ -22,7 +22,8 @@ mkdirSync(outDir, { recursive: true });
 const results: Record<string, unknown> = { cpu: cpus()[0]?.model, cores: cpus().length, loadAverageAtStart: loadavg() };
 // --only tariff-war | cooperative | nash-dual runs one of the long 7×44 parts (in its own process).
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
-const resultsName = args.includes('--ll2023') ? 'results-ll2023' : only ? `results-${only}` : 'results';
+const tag = args.includes('--tag') ? `-${args[args.indexOf('--tag') + 1]}` : '';
+const resultsName = (args.includes('--ll2023') ? 'results-ll2023' : only ? `results-${only}` : 'results') + tag;
 const save = () => writeFileSync(`${outDir}/${resultsName}.json`, JSON.stringify(results, null, 2));
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -150,16 +151,15 @@ function tariffWar(model: StaticTradeModel, c: LoadedConfig): void {
 }
 
 function cooperative(model: StaticTradeModel, c: LoadedConfig): void {
-  const coop = time('7x44: cooperative optimum (tariffs + subsidies, max Σ ln W)', () =>
-    runOptimize(model, c, { mode: 'cooperative', kinds: ['tariffs', 'subsidies'], progress: log }),
-  );
+  const kinds = c.config.instruments.kinds;
+  const coop = time(`7x44: cooperative optimum (${kinds.join(' + ')}, max Σ ln W)`, () => runOptimize(model, c, { mode: 'cooperative', kinds, progress: log }));
   results.cooperative = {
     welfarePct: coop.welfarePct,
     converged: coop.converged,
     solves: coop.solves,
     meanTariff: mean(coop, 'tariffs'),
     meanAbsTariff: meanAbs(coop, 'tariffs'),
-    subsidies: sectorPatterns(model, coop, 'subsidies'),
+    ...(kinds.includes('subsidies') ? { meanSubsidy: mean(coop, 'subsidies'), subsidies: sectorPatterns(model, coop, 'subsidies') } : {}),
   };
   save();
 }
