@@ -40,7 +40,7 @@ export interface TauInterpolant {
   states: Float32Array;
 }
 
-export function tauInterpolant(model: HaTradeDeqn, net: Mlp, base: NetworkEquilibrium, range: [number, number] = [0.99, 1.01], K = 2): TauInterpolant {
+export function tauInterpolant(model: HaTradeDeqn, net: Mlp, base: NetworkEquilibrium, range: [number, number] = [0.99, 1.01], K = 3): TauInterpolant {
   const set: HouseholdPriceSet = priceSet(model.world, base.policy, base.prices);
   const states = gridStates(model, base.policies.grids, set, base.policy);
   const [lo, hi] = range;
@@ -106,7 +106,8 @@ export function solveTau(interp: TauInterpolant, target: ArrayLike<number>): { t
     let t: number;
     // Average slope over the range: the extrapolation slope, robust to a wiggle of the polynomial at an end.
     const average = (vals[G] - vals[0]) / (hi - lo);
-    if (!(average > 0)) {
+    if (Math.abs(lagrange(interp.nodes, ys, 1)[0] - y) <= 1e-12 * Math.abs(y)) t = 1; // unchanged value: no change
+    else if (!(average > 0)) {
       // V not increasing in tau here (the network is unreliable at such states): no consumption
       // equivalent; counted as no change and reported as unresolved (zero weight in gradients).
       t = 1;
@@ -114,13 +115,15 @@ export function solveTau(interp: TauInterpolant, target: ArrayLike<number>): { t
     } else if (y <= vals[0]) t = Math.max(0.5, lo + (y - vals[0]) / average);
     else if (y >= vals[G]) t = Math.min(2, hi + (y - vals[G]) / average);
     else {
-      let k = 0;
-      while (k < G - 1 && !(vals[k] <= y && y <= vals[k + 1])) k++;
+      // The crossing nearest tau = 1 (V may wiggle where the networks are less accurate).
+      const brackets = Array.from({ length: G }, (_, b) => b).sort((b1, b2) => Math.abs(grid[b1] + grid[b1 + 1] - 2) - Math.abs(grid[b2] + grid[b2 + 1] - 2));
+      const k = brackets.find((b) => Math.min(vals[b], vals[b + 1]) <= y && y <= Math.max(vals[b], vals[b + 1])) ?? 0;
       let a = grid[k];
       let b = grid[k + 1];
+      const rising = vals[k + 1] >= vals[k];
       for (let it = 0; it < 60; it++) {
         const m = 0.5 * (a + b);
-        if (lagrange(interp.nodes, ys, m)[0] < y) a = m;
+        if (lagrange(interp.nodes, ys, m)[0] < y === rising) a = m;
         else b = m;
       }
       t = 0.5 * (a + b);
