@@ -33,7 +33,7 @@ export interface MultiStartResult {
   runs: StartResult[];
   best: StartResult;
   bestEquilibrium: UnionEquilibrium;
-  /** Mean and standard deviation (n − 1 denominator; 0 with one start) of the gains over starts. */
+  /** Mean and standard deviation (n − 1 denominator; 0 with one start) of the gains over the starts that have an equilibrium. */
   mean: number;
   std: number;
   seconds: number;
@@ -60,6 +60,12 @@ export function optimizeMultiStart(objective: UnionPolicyObjective, settings: Mu
   const runs: StartResult[] = [];
   for (const [start, { a: a0, radius }] of startingPoints(objective, settings.starts, settings.radiusStep, settings.seed).entries()) {
     const t1 = performance.now();
+    if (!Number.isFinite(objective.welfare(a0)[0])) {
+      // No equilibrium at this start (an extreme point of a large sphere): reported, left out of the statistics.
+      runs.push({ start, radius, a: a0, welfareGain: NaN, iterations: 0, evaluations: 1, converged: false, reason: 'no equilibrium at the start', seconds: (performance.now() - t1) / 1000 });
+      progress?.(`  start ${start} (radius ${radius.toFixed(3)}): no equilibrium at the starting point, skipped`);
+      continue;
+    }
     const res = maximizeOver(objective, a0, all, Float64Array.of(100), settings.optimizer);
     const W = Math.exp(res.welfare[0]);
     runs.push({
@@ -68,10 +74,12 @@ export function optimizeMultiStart(objective: UnionPolicyObjective, settings: Mu
     });
     progress?.(`  start ${start} (radius ${radius.toFixed(3)}): gain ${(100 * (W - 1)).toFixed(4)} % after ${res.iterations} iterations (${res.reason})`);
   }
-  const gains = runs.map((r) => r.welfareGain);
+  const solved = runs.filter((r) => Number.isFinite(r.welfareGain));
+  if (solved.length === 0) throw new Error('no start has an equilibrium: reduce multistart.radiusStep');
+  const gains = solved.map((r) => r.welfareGain);
   const mean = gains.reduce((s, v) => s + v, 0) / gains.length;
   const std = gains.length > 1 ? Math.sqrt(gains.reduce((s, v) => s + (v - mean) ** 2, 0) / (gains.length - 1)) : 0;
-  const best = runs.reduce((b, r) => (r.welfareGain > b.welfareGain ? r : b), runs[0]);
+  const best = solved.reduce((b, r) => (r.welfareGain > b.welfareGain ? r : b), solved[0]);
   const bestEquilibrium = objective.equilibrium(best.a);
   if (!bestEquilibrium) throw new Error('the best start has no equilibrium');
   return { runs, best, bestEquilibrium, mean, std, seconds: (performance.now() - t0) / 1000 };

@@ -49,7 +49,7 @@ export function writeUnionOutputs(outDir: string, model: UnionModel, results: Ex
     welfareMean: results.map((r) => r.result.mean),
     welfareStd: results.map((r) => r.result.std),
     bestGain: results.map((r) => r.result.best.welfareGain),
-    starts: results.map((r) => r.result.runs.length),
+    starts: results.map((r) => r.result.runs.filter((s) => Number.isFinite(s.welfareGain)).length),
     instruments: results.map((r) => r.objective.dimension),
     seconds: results.map((r) => r.result.seconds),
     equilibriumSolves: results.map((r) => r.objective.evaluations),
