@@ -11,7 +11,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import { loadConfig, type LoadedConfig } from '../src/models/static-trade/config.ts';
-import { buildModel, runCounterfactual, runOptimize, pct, implementSubsidies, type OptimizeResult } from '../src/models/static-trade/run.ts';
+import { buildModel, runCounterfactual, runOptimize, pct, implementSubsidies, instrumentSpec, type OptimizeResult } from '../src/models/static-trade/run.ts';
+import { StaticTradePolicyProblem, type InstrumentKind } from '../src/models/static-trade/policy-problem.ts';
+import { nashEquilibriumWith } from '../src/policy/equilibria.ts';
+import { Worker } from 'node:worker_threads';
 import type { StaticTradeModel } from '../src/models/static-trade/model.ts';
 
 const args = process.argv.slice(2);
@@ -106,16 +109,62 @@ function dlopt(): void {
 }
 
 function dloptLong(model: StaticTradeModel, c: LoadedConfig, part: string): void {
-  if (part === 'nash-dual') nashDual(model, c);
+  if (part === 'nash-dual') void nashDual(model, c).then(() => save());
   else if (part === 'tariff-war') tariffWar(model, c);
   else if (part === 'cooperative') cooperative(model, c);
   else throw new Error(`--only ${part}: expected nash-dual, tariff-war or cooperative`);
 }
 
-function nashDual(model: StaticTradeModel, c: LoadedConfig): void {
-  const dual = time('7x44: Nash equilibrium, dual competition (tariffs + subsidies, 308 instruments)', () =>
-    runOptimize(model, c, { mode: 'nash', kinds: ['tariffs', 'subsidies'], progress: log }),
-  );
+/** The dual-competition Nash equilibrium with one worker thread per player (--parallel). */
+async function parallelNash(model: StaticTradeModel, c: LoadedConfig): Promise<OptimizeResult> {
+  const kinds: InstrumentKind[] = ['tariffs', 'subsidies'];
+  const problem = new StaticTradePolicyProblem(model, instrumentSpec(c.config, model, model.countries.map((_, i) => i), kinds));
+  const workers = model.countries.map(() => new Worker(new URL('./static-trade-worker.mjs', import.meta.url), { workerData: { overrides, kinds } }));
+  let nextId = 0;
+  const ask = (w: Worker, player: number, start: Float64Array) =>
+    new Promise<Float64Array>((resolve, reject) => {
+      const id = nextId++;
+      const onMessage = (m: { id: number; coords: number[] }) => {
+        if (m.id !== id) return;
+        w.off('message', onMessage);
+        resolve(Float64Array.from(m.coords));
+      };
+      w.on('message', onMessage);
+      w.once('error', reject);
+      w.postMessage({ id, player, start: Array.from(start) });
+    });
+  const t0 = performance.now();
+  const solves0 = model.solves;
+  try {
+    const nash = await nashEquilibriumWith(problem, problem.initial(), { ...c.config.nash, optimizer: c.config.optimizer }, (reqs) => Promise.all(reqs.map((r) => ask(workers[r.player], r.player, r.start))), log);
+    const wedges = problem.wedges(nash.a);
+    return {
+      countries: model.countries,
+      logWelfare: nash.welfare,
+      welfarePct: Object.fromEntries(model.countries.map((name, i) => [name, pct(nash.welfare[i])])),
+      mode: 'nash',
+      problem,
+      a: nash.a,
+      wedges,
+      converged: nash.converged,
+      history: { round: nash.rounds.map((r) => r.round), max_change: nash.rounds.map((r) => r.change) },
+      seconds: (performance.now() - t0) / 1000,
+      solves: model.solves - solves0,
+    };
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+async function nashDual(model: StaticTradeModel, c: LoadedConfig): Promise<void> {
+  const label = '7x44: Nash equilibrium, dual competition (tariffs + subsidies, 308 instruments)';
+  let dual: OptimizeResult;
+  if (args.includes('--parallel')) {
+    const t0 = performance.now();
+    dual = await parallelNash(model, c);
+    (results.timings ??= {} as Record<string, { wall: number; cpu: number }>);
+    (results.timings as Record<string, { wall: number; cpu: number | null }>)[`${label}, 7 worker threads`] = { wall: (performance.now() - t0) / 1000, cpu: null };
+  } else dual = time(label, () => runOptimize(model, c, { mode: 'nash', kinds: ['tariffs', 'subsidies'], progress: log }));
   results.nashDual = {
     welfarePct: dual.welfarePct,
     converged: dual.converged,

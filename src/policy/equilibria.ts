@@ -124,3 +124,48 @@ export function nashEquilibrium(objective: PolicyObjective, start: Float64Array,
   }
   return { a, welfare: objective.welfare(a), converged: false, rounds };
 }
+
+/**
+ * Best responses of several players to the same policy vector, possibly computed in parallel (e.g. one
+ * worker thread per player). Each request carries the start of the player's search; the answer is the
+ * player's coordinates (in the order of coordinatesOf) at its best response.
+ */
+export type BestResponder = (requests: Array<{ player: number; a: Float64Array; start: Float64Array }>) => Promise<Float64Array[]>;
+
+/** nashEquilibrium with a pluggable (parallel) best-response provider; same dynamics and stopping rule. */
+export async function nashEquilibriumWith(
+  objective: PolicyObjective,
+  start: Float64Array,
+  settings: NashSettings,
+  respond: BestResponder,
+  progress?: Progress,
+): Promise<NashResult> {
+  const players = settings.players ?? [...new Set(objective.owner)].sort((x, y) => x - y);
+  let a = Float64Array.from(start);
+  const rounds: NashRound[] = [];
+  const t0 = performance.now();
+  const lastBest = new Map<number, Float64Array>();
+  for (let round = 1; round <= settings.maxRounds; round++) {
+    const requests = players.map((player) => {
+      const coords = coordinatesOf(objective, player);
+      const startAt = Float64Array.from(a);
+      const previous = lastBest.get(player);
+      if (previous) coords.forEach((k, c) => (startAt[k] = previous[c]));
+      return { player, a, start: startAt };
+    });
+    const answers = await respond(requests);
+    const next = Float64Array.from(a);
+    players.forEach((player, q) => {
+      lastBest.set(player, answers[q]);
+      coordinatesOf(objective, player).forEach((k, c) => (next[k] = (1 - settings.damping) * a[k] + settings.damping * answers[q][c]));
+    });
+    let change = 0;
+    for (let k = 0; k < a.length; k++) change = Math.max(change, Math.abs(next[k] - a[k]));
+    a = next;
+    const welfare = Array.from(objective.welfare(a));
+    rounds.push({ round, change, welfare, seconds: (performance.now() - t0) / 1000 });
+    progress?.(`nash round ${round}: max change ${change.toExponential(2)}`);
+    if (change / settings.damping < settings.tolerance) return { a, welfare: Float64Array.from(welfare), converged: true, rounds };
+  }
+  return { a, welfare: objective.welfare(a), converged: false, rounds };
+}
