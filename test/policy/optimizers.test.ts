@@ -3,7 +3,8 @@
 import { describe, it, expect } from 'vitest';
 import { minimizeBounded } from '../../src/policy/lbfgsb.ts';
 import { minimizeAdam } from '../../src/policy/adam.ts';
-import { nashEquilibrium, cooperativeOptimum, bestResponse } from '../../src/policy/equilibria.ts';
+import { nashEquilibrium, nashEquilibriumWith, cooperativeOptimum, bestResponse } from '../../src/policy/equilibria.ts';
+import { coordinatesOf } from '../../src/policy/objective.ts';
 import type { PolicyObjective } from '../../src/policy/objective.ts';
 
 const rosenbrock = (x: Float64Array) => {
@@ -85,6 +86,18 @@ describe('equilibria on a generic objective', () => {
     expect(Math.abs(nash.a[1] - 2)).toBeLessThan(1e-8);
     expect(nash.rounds[0].change).toBeCloseTo(0.2 * 1, 9); // first round: ω · BR(0) = 0.2 · c
     expect(nash.rounds.every((r, k) => k === 0 || r.change <= nash.rounds[k - 1].change + 1e-15)).toBe(true);
+  });
+
+  it('nashEquilibriumWith (pluggable, possibly parallel best responses) follows the same path', async () => {
+    const nash = nashEquilibrium(game, new Float64Array(2), { damping: 0.2, tolerance: 1e-9, maxRounds: 500, optimizer: settings });
+    const viaResponder = await nashEquilibriumWith(game, new Float64Array(2), { damping: 0.2, tolerance: 1e-9, maxRounds: 500, optimizer: settings }, async (reqs) =>
+      reqs.map((r) => {
+        const br = bestResponse(game, r.start, r.player, settings);
+        return Float64Array.from(coordinatesOf(game, r.player), (k) => br.a[k]);
+      }),
+    );
+    expect(viaResponder.rounds.length).toBe(nash.rounds.length);
+    expect(Math.abs(viaResponder.a[0] - nash.a[0])).toBeLessThan(1e-12);
   });
 
   it('the cooperative optimum maximises the sum of welfare (first-order conditions hold)', () => {
