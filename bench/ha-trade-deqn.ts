@@ -35,6 +35,8 @@ const table = {
   'welfare err %': rows.map((r, p) => (p === 0 ? '-' : pct(r.welfareError))),
   ...Object.fromEntries(names.map((c, i) => [`welfare |CE|<=5% ${c} net/ref`, rows.map((r, p) => (p === 0 ? '-' : `${r.welfareNetworkConditioned[i].toFixed(4)} / ${r.welfareReferenceConditioned[i].toFixed(4)}`)) as string[]])),
   'welfare |CE|<=5% err %': rows.map((r, p) => (p === 0 ? '-' : pct(r.welfareErrorConditioned))),
+  ...Object.fromEntries(names.map((c, i) => [`utilitarian CE ${c} net/ref`, rows.map((r, p) => (p === 0 ? '-' : `${r.utilitarianNetwork[i].toFixed(4)} / ${r.utilitarianReference[i].toFixed(4)}`)) as string[]])),
+  'utilitarian CE err %': rows.map((r, p) => (p === 0 ? '-' : pct(r.utilitarianError))),
   'mean rel. Euler %': euler.map((e) => pct(e.meanRelative)),
   'p99 rel. Euler %': euler.map((e) => pct(e.p99Relative)),
   'mean FB %': euler.map((e) => pct(e.meanFB)),
@@ -46,6 +48,7 @@ const targets = {
   R: rows.every((r) => r.RError < 0.005),
   importShares: rows.every((r) => r.importShareError < 0.01),
   welfare: rows.every((r, p) => p === 0 || r.welfareError < 0.05),
+  utilitarianWelfare: rows.every((r, p) => p === 0 || r.utilitarianError < 0.05),
   euler: euler.every((e) => e.meanRelative < 0.001),
 };
 if (process.argv.includes('--json')) {
@@ -65,6 +68,9 @@ if (process.argv.includes('--json')) {
         welfareNetworkConditioned: r.welfareNetworkConditioned,
         welfareReferenceConditioned: r.welfareReferenceConditioned,
         welfareErrorConditioned: r.welfareErrorConditioned,
+        utilitarianNetwork: r.utilitarianNetwork,
+        utilitarianReference: r.utilitarianReference,
+        utilitarianError: r.utilitarianError,
         euler: euler[p],
         network: { wages: Array.from(r.network.prices.wages), R: r.network.prices.R[0], importShares: Array.from(r.network.importShares) },
         reference: { wages: Array.from(r.reference.wages), R: r.reference.prices.R[0], importShares: Array.from(r.reference.importShares) },

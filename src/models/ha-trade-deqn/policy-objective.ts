@@ -15,7 +15,7 @@ import { featuresOf, inputsOf } from './layout.ts';
 import { householdBlock } from './household.ts';
 import { decodePriceRows, deliveredPriceRows, own } from './prices.ts';
 import { gridPolicies, priceRaw, priceSet, solveNetwork, type NetworkEquilibrium } from './solution.ts';
-import { equilibriumValuesAt, solveTau, tauInterpolant } from './welfare.ts';
+import { equilibriumValuesAt, solveTau, tauInterpolant, utilitarianGain } from './welfare.ts';
 import { decodePrices } from './world.ts';
 import type { HaTradeDeqn } from './index.ts';
 
@@ -63,6 +63,8 @@ export interface ObjectiveOptions {
   step?: number;
   /** Asset grid points of the status-quo distribution the welfare is averaged over (default 100). */
   points?: number;
+  /** "utilitarian" (default): utilitarian consumption equivalent; "mean": mean of household consumption equivalents. */
+  measure?: 'utilitarian' | 'mean';
 }
 
 export function networkPolicyObjective(model: HaTradeDeqn, net: Mlp, opts: ObjectiveOptions = {}): NetworkPolicyObjective {
@@ -99,7 +101,9 @@ export function networkPolicyObjective(model: HaTradeDeqn, net: Mlp, opts: Objec
     return out;
   };
   const welfareAt = (a: Float64Array) => {
-    const { tau } = solveTau(tauInterp, values(a));
+    const v = values(a);
+    if ((opts.measure ?? 'utilitarian') === 'utilitarian') return Float64Array.from({ length: M }, (_, i) => utilitarianGain(tauInterp, baseline.mass[i], i * per, v));
+    const { tau } = solveTau(tauInterp, v);
     const w = new Float64Array(M);
     for (let r = 0; r < rows; r++) w[Math.floor(r / per)] += mass[r] * 100 * (tau[r] - 1);
     return w;

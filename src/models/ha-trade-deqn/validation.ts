@@ -5,7 +5,7 @@ import { tf } from '../../tensor/backend.ts';
 import { Rng } from '../../tensor/rng.ts';
 import type { Mlp } from '../../deqn/network.ts';
 import { solveEconomy } from '../ha-trade/equilibrium.ts';
-import { withSummary, type HaTradeEquilibrium } from '../ha-trade/index.ts';
+import { solveHousehold, withSummary, type HaTradeEquilibrium } from '../ha-trade/index.ts';
 import { welfareChange } from '../ha-trade/welfare.ts';
 import { baselinePolicy, economyAt, type World } from './world.ts';
 import { choiceResidualsAt } from './residuals.ts';
@@ -13,7 +13,7 @@ import { featuresOf, inputsOf } from './layout.ts';
 import { householdBlock } from './household.ts';
 import { simulatePeriod, chooseVariety } from './panel.ts';
 import { priceSet, solveNetwork, gridStates, type NetworkEquilibrium } from './solution.ts';
-import { networkWelfare, tauInterpolant } from './welfare.ts';
+import { networkWelfare, tauInterpolant, utilitarianGain, type TauInterpolant } from './welfare.ts';
 import type { HaTradeDeqn } from './index.ts';
 
 /** Reference stationary equilibrium at policy x (Newton, warm-started when a guess is given). */
@@ -40,6 +40,10 @@ export interface PointComparison {
   welfareNetworkConditioned: number[];
   welfareReferenceConditioned: number[];
   welfareErrorConditioned: number;
+  /** Utilitarian consumption equivalents (welfare.ts utilitarianGain): network, reference, largest relative error. */
+  utilitarianNetwork: number[];
+  utilitarianReference: number[];
+  utilitarianError: number;
   network: NetworkEquilibrium;
   reference: HaTradeEquilibrium;
 }
@@ -54,6 +58,12 @@ export function compareAtPoints(model: HaTradeDeqn, net: Mlp, points: ArrayLike<
   const grid = world.config.assets.points; // the reference grid, so CE by state compares state by state
   const baseNet = solveNetwork(model, net, points[0], { points: grid });
   const interp = tauInterpolant(model, net, baseNet);
+  // The reference's values at the same tau nodes (household problems with scaled resources, §C.5).
+  const refInterp: TauInterpolant = {
+    nodes: interp.nodes,
+    values: interp.nodes.map((t) => Float64Array.from(baseRef.states.flatMap((st) => Array.from(solveHousehold(st.params, { ...st.prices, incomeScale: t }, { tol: 1e-11, guess: st.household }).value)))),
+    states: new Float32Array(0),
+  };
   const epsilon = world.config.analysis.acrElasticity ?? 1 / world.config.preferences.sigmaEps;
   return points.map((x, p) => {
     const ref = p === 0 ? baseRef : referenceAt(world, x, baseRef);
@@ -72,6 +82,9 @@ export function compareAtPoints(model: HaTradeDeqn, net: Mlp, points: ArrayLike<
     let welfareNetworkConditioned = new Array<number>(M).fill(0);
     let welfareReferenceConditioned = new Array<number>(M).fill(0);
     let welfareErrorConditioned = 0;
+    let utilitarianNetwork = new Array<number>(M).fill(0);
+    let utilitarianReference = new Array<number>(M).fill(0);
+    let utilitarianError = 0;
     if (p > 0) {
       const nw = networkWelfare(model, net, baseNet, net1, interp);
       const rw = welfareChange(baseRef, ref, { acrElasticity: epsilon }).countries;
@@ -91,8 +104,13 @@ export function compareAtPoints(model: HaTradeDeqn, net: Mlp, points: ArrayLike<
       welfareNetworkConditioned = nw.map((w, i) => conditioned(w.ceByState, baseNet.mass[i], i));
       welfareReferenceConditioned = rw.map((w, i) => conditioned(w.ceByState, baseRef.states[i].distribution.mass, i));
       welfareErrorConditioned = Math.max(...welfareReferenceConditioned.map((r, i) => relErr(welfareNetworkConditioned[i], r)));
+      utilitarianNetwork = nw.map((w) => w.utilitarianGain);
+      const per = baseRef.states[0].distribution.mass.length;
+      const vNew = Float64Array.from(ref.states.flatMap((st) => Array.from(st.household.value)));
+      utilitarianReference = baseRef.states.map((st, i) => utilitarianGain(refInterp, st.distribution.mass, i * per, vNew));
+      utilitarianError = Math.max(...utilitarianReference.map((r, i) => relErr(utilitarianNetwork[i], r)));
     }
-    return { policy: Array.from(x), wageError, RError, importShareError, welfareNetwork, welfareReference, welfareError, welfareNetworkConditioned, welfareReferenceConditioned, welfareErrorConditioned, network: net1, reference: ref };
+    return { policy: Array.from(x), wageError, RError, importShareError, welfareNetwork, welfareReference, welfareError, welfareNetworkConditioned, welfareReferenceConditioned, welfareErrorConditioned, utilitarianNetwork, utilitarianReference, utilitarianError, network: net1, reference: ref };
   });
 }
 

@@ -151,6 +151,8 @@ export interface CountryWelfare {
   acr: number;
   /** Population share (%) whose value is not increasing in tau over the interpolation range (first-order answer used). */
   unresolvedPercent: number;
+  /** Utilitarian consumption equivalent (%) of the country (utilitarianGain). */
+  utilitarianGain: number;
 }
 
 /** Mean of `values` over the mass-weighted population ranked by `key`, in `bands` equal-mass bands. */
@@ -182,7 +184,8 @@ export function networkWelfare(model: HaTradeDeqn, net: Mlp, base: NetworkEquili
   const { M, nZ } = world;
   const nA = base.policies.grids[0].length;
   const per = nZ * nA;
-  const { tau, unresolved } = solveTau(interp, equilibriumValues(model, cf));
+  const vNew = equilibriumValues(model, cf);
+  const { tau, unresolved } = solveTau(interp, vNew);
   const epsilon = world.config.analysis.acrElasticity ?? 1 / world.config.preferences.sigmaEps;
   const z = world.economy.chain.values;
   return world.countries.map((country, i) => {
@@ -211,6 +214,26 @@ export function networkWelfare(model: HaTradeDeqn, net: Mlp, base: NetworkEquili
       byIncomeDecile: bandMeans(income, mass, ce, 10),
       acr: 100 * (Math.pow(cf.importShares[i * M + i] / base.importShares[i * M + i], -1 / epsilon) - 1),
       unresolvedPercent: 100 * bad,
+      utilitarianGain: utilitarianGain(interp, mass, i * per, vNew),
     };
   });
+}
+
+/**
+ * Utilitarian consumption equivalent of a country (in %): the one scaling tau of every household's
+ * period resources that makes the population-weighted value at the old prices equal the
+ * population-weighted value at the new prices, sum_s m_s V_old(s; tau) = sum_s m_s V_new(s). Unlike
+ * the mean of household taus it is not dominated by the few households with near-zero resources,
+ * whose individual tau is ill-conditioned. `first` is the country's first row in the interpolant.
+ */
+export function utilitarianGain(interp: TauInterpolant, mass: ArrayLike<number>, first: number, vNew: ArrayLike<number>): number {
+  const K = interp.nodes.length;
+  const ys = new Float64Array(K);
+  let target = 0;
+  for (let s = 0; s < mass.length; s++) {
+    target += mass[s] * vNew[first + s];
+    for (let k = 0; k < K; k++) ys[k] += mass[s] * interp.values[k][first + s];
+  }
+  const { tau } = solveTau({ nodes: interp.nodes, values: Array.from(ys, (v) => Float64Array.of(v)), states: new Float32Array(0) }, Float64Array.of(target));
+  return 100 * (tau[0] - 1);
 }
