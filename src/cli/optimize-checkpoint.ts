@@ -98,10 +98,11 @@ export async function checkpointOptimize(dir: string, opts: CheckpointOptimizeOp
     checkpoint: dir,
     mode,
     country: mode === 'unilateral' ? country : undefined,
-    welfareMeasure: 'mean consumption-equivalent gain (%) over the status-quo stationary distribution (MODELS.md §C.5); RA: % change of real spending',
+    welfareMeasure: 'utilitarian consumption equivalent (%): one scaling of every household\'s period resources equating population-weighted values over the status-quo distribution (MODELS.md §C.5); RA: % change of real spending',
     heterogeneousAgent: haResult,
     representativeAgent: { ...raResult, grosFormula: gros },
     atHeterogeneousOptimum: {
+      meanHouseholdWelfare: Object.fromEntries(cf.welfare.map((w) => [w.country, w.averageGain])),
       gainers: Object.fromEntries(cf.welfare.map((w) => [w.country, w.gainersPercent])),
       poorestQuintile: Object.fromEntries(cf.welfare.map((w) => [w.country, w.bottomQuintileGain])),
       richestQuintile: Object.fromEntries(cf.welfare.map((w) => [w.country, w.topQuintileGain])),

@@ -81,6 +81,8 @@ export function counterfactualSummary(model: HaTradeDeqn, checkpoint: string, r:
     baseline: { policy: Object.fromEntries(r.names.map((n, k) => [n, r.baseline.policy[k]])), ...eqFields(r.baseline) },
     marketResiduals: { goods: Array.from(r.counterfactual.goods), bonds: Array.from(r.counterfactual.bonds), government: Array.from(r.counterfactual.government) },
     welfare: byCountry((i) => r.welfare[i].averageGain),
+    utilitarianWelfare: byCountry((i) => r.welfare[i].utilitarianGain),
+    unresolvedPercent: byCountry((i) => r.welfare[i].unresolvedPercent),
     gainers: byCountry((i) => r.welfare[i].gainersPercent),
     acr: byCountry((i) => r.welfare[i].acr),
     poorestQuintile: byCountry((i) => r.welfare[i].bottomQuintileGain),
