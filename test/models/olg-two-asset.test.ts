@@ -18,6 +18,7 @@ import {
 import { budget, decodeChoices, decodeMultipliers, fischerBurmeister, fischerBurmeisterTensor, stateView, type TwoAssetEconomy } from '../../src/models/olg-two-asset/equations.ts';
 import { lifeCyclePrior } from '../../src/models/olg-two-asset/life-cycle-prior.ts';
 import { DYNAMIC_MODELS } from '../../src/models/registry.ts';
+import { TrainingRun } from '../../src/run/training-run.ts';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -269,5 +270,29 @@ describe('model plumbing', () => {
     expect(model.guardStates!(states, rng)).toBe(3);
     expect(Array.from(states.slice(0, dim))).toEqual(Array.from(kept));
     expect(model.guardStates!(states, rng)).toBe(0);
+  });
+});
+
+/**
+ * Mean |residual| of the committed checkpoint on 10,000 fresh states at commit time (deqn evaluate
+ * --json, episode 900): capitalEuler 0.01614, bondEuler 0.01532, kktCapital 2.56e-4, kktBond 5.97e-4,
+ * marketClearingOverY 2.39e-7. The bounds are 1.5x these (a 512-state sample varies a little).
+ */
+const CHECKPOINT_BOUNDS: Record<string, number> = {
+  capitalEuler: 0.0242,
+  bondEuler: 0.023,
+  kktCapital: 3.9e-4,
+  kktBond: 9e-4,
+  marketClearingOverY: 3.6e-7,
+};
+
+describe('committed checkpoint checkpoints/olg-two-asset-cpu', () => {
+  it('loads and evaluates on 512 fresh simulated states within 1.5x the errors measured at commit; no negative consumption', () => {
+    const run = TrainingRun.load('checkpoints/olg-two-asset-cpu');
+    expect(run.config.model).toBe('olg-two-asset');
+    const table = run.evaluate(512, 'test');
+    for (const [family, bound] of Object.entries(CHECKPOINT_BOUNDS)) expect(table.families[family].mean, family).toBeLessThan(bound);
+    expect(table.families.penalties.max).toBe(0);
+    run.dispose();
   });
 });
