@@ -37,7 +37,16 @@ export function maximizeOver(
   const hi = Float64Array.from(coords, (k) => objective.upper[k]);
   const fg = (x: Float64Array) => {
     coords.forEach((k, c) => (full[k] = x[c]));
-    const w = objective.welfare(full);
+    let w: Float64Array;
+    try {
+      w = objective.welfare(full);
+    } catch (err) {
+      // No equilibrium found at this trial point: treat it as infeasible so the line search backs off.
+      if (err instanceof Error && /equilibrium not found|did not converge/.test(err.message)) {
+        return { value: Infinity, gradient: new Float64Array(coords.length) };
+      }
+      throw err;
+    }
     let value = 0;
     for (let p = 0; p < w.length; p++) value += weights[p] * w[p];
     const g = objective.gradient(full, weights);
