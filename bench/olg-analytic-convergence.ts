@@ -17,13 +17,13 @@ export interface ConvergenceResult {
   table: ErrorTable;
 }
 
-export function trainDefaultToThreshold(seed: number, configFile = 'models/olg-analytic.json'): ConvergenceResult {
+export async function trainDefaultToThreshold(seed: number, configFile = 'models/olg-analytic.json'): Promise<ConvergenceResult> {
   const started = performance.now();
   const config = loadRunConfig(configFile);
   config.seed = seed;
   const root = mkdtempSync(join(tmpdir(), 'deqn-bench-'));
   const run = TrainingRun.create(config, `bench-seed-${seed}`, { checkpointsRoot: join(root, 'checkpoints'), runsRoot: join(root, 'runs') });
-  const reason = run.train(() => {});
+  const reason = await run.train(() => {});
   const wallSeconds = (performance.now() - started) / 1000;
   const table = run.evaluate(10_000, 'bench-final');
   const { paths, periodsPerEpisode, epochsPerEpisode, batchSize } = config.training;

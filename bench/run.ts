@@ -29,7 +29,7 @@ results.push(plainMlpThroughput(quick ? 5 : 20));
 
 for (const seed of quick ? [1] : [1, 2, 3]) {
   log(`training models/olg-analytic.json from scratch, seed ${seed} ...`);
-  const r = trainDefaultToThreshold(seed);
+  const r = await trainDefaultToThreshold(seed);
   const euler = r.table.families.euler;
   results.push({
     case: `olg-analytic-converge-seed${seed}`,

@@ -79,7 +79,7 @@ async function executeRun(run: TrainingRun): Promise<void> {
   let states = 0;
   let reason: string;
   try {
-    reason = run.train((m) => {
+    reason = await run.train((m) => {
       states += paths * periodsPerEpisode * epochsPerEpisode;
       progress.update(m);
     }, () => interrupted);

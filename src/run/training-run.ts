@@ -128,9 +128,10 @@ export class TrainingRun {
 
   /**
    * Trains until the episode budget is spent, the stop criterion holds, or `interrupted()` turns
-   * true (then the current episode finishes and is saved). Returns why it stopped.
+   * true (then the current episode finishes and is saved). Returns why it stopped. Between episodes
+   * it yields to the event loop, so signal handlers (Ctrl-C, SIGTERM) get to run.
    */
-  train(onEpisode: (m: EpisodeMetrics) => void, interrupted: () => boolean = () => false): 'budget' | 'converged' | 'interrupted' {
+  async train(onEpisode: (m: EpisodeMetrics) => void, interrupted: () => boolean = () => false): Promise<'budget' | 'converged' | 'interrupted'> {
     const { training, checkpoint } = this.config;
     while (this.trainer.episode < training.episodes) {
       const m = this.trainer.runEpisode();
@@ -147,6 +148,7 @@ export class TrainingRun {
       }
       this.log(m);
       onEpisode(m);
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const stopping = interrupted();
       const last = converged || stopping || this.trainer.episode >= training.episodes;
       if (m.episode % checkpoint.every === 0 || last) this.save();

@@ -32,11 +32,11 @@ function finalWeights(run: TrainingRun): number[][] {
 }
 
 describe('training the analytic OLG model', () => {
-  it('the default config converges: mean Euler error < 1e-3, max < 1e-2, savings within 0.5% of the closed form', () => {
+  it('the default config converges: mean Euler error < 1e-3, max < 1e-2, savings within 0.5% of the closed form', async () => {
     const config = loadRunConfig(DEFAULT_CONFIG);
     const where = locations();
     const run = TrainingRun.create(config, 'converge', where);
-    const reason = run.train(() => {});
+    const reason = await run.train(() => {});
     run.close();
     expect(reason).toBe('converged');
     const table = run.evaluate(10_000, 'test');
@@ -50,34 +50,35 @@ describe('training the analytic OLG model', () => {
     }
   });
 
-  it('the same config and seed give bit-identical weights; another seed does not', () => {
-    const runs = [1, 1, 2].map((seed, i) => {
+  it('the same config and seed give bit-identical weights; another seed does not', async () => {
+    const runs: number[][][] = [];
+    for (const [i, seed] of [1, 1, 2].entries()) {
       const config = smallConfig(3);
       config.seed = seed;
       const run = TrainingRun.create(config, `seed-${i}`, locations());
-      run.train(() => {});
+      await run.train(() => {});
       run.close();
-      return finalWeights(run);
-    });
+      runs.push(finalWeights(run));
+    }
     expect(runs[1]).toEqual(runs[0]);
     expect(runs[2]).not.toEqual(runs[0]);
   });
 
-  it('a run stopped after episode 3 and resumed ends with exactly the weights of an uninterrupted run', () => {
+  it('a run stopped after episode 3 and resumed ends with exactly the weights of an uninterrupted run', async () => {
     const whole = TrainingRun.create(smallConfig(7), 'whole', locations());
-    whole.train(() => {});
+    await whole.train(() => {});
     whole.close();
 
     const where = locations();
     const first = TrainingRun.create(smallConfig(7), 'split', where);
     let stopAfter3 = false;
-    expect(first.train((m) => (stopAfter3 = m.episode >= 3), () => stopAfter3)).toBe('interrupted');
+    expect(await first.train((m) => (stopAfter3 = m.episode >= 3), () => stopAfter3)).toBe('interrupted');
     first.close();
     expect(JSON.parse(readFileSync(join(where.checkpointsRoot, 'split', 'latest.json'), 'utf8')).episode).toBe(3);
 
     const resumed = TrainingRun.resume('split', where);
     expect(resumed.trainer.episode).toBe(3);
-    resumed.train(() => {});
+    await resumed.train(() => {});
     resumed.close();
     expect(resumed.trainer.episode).toBe(7);
     expect(finalWeights(resumed)).toEqual(finalWeights(whole));
