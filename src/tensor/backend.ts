@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { UsageError } from '../io/errors.ts';
 import { WASM_THREADS_ENV, activateThreadedWasm, parseWasmThreads } from './wasm-threads.ts';
-import { installWasmSharedIdentity, installWasmTiledTranspose } from './wasm-kernels.ts';
+import { installWasmRowTile, installWasmSharedIdentity, installWasmTiledTranspose } from './wasm-kernels.ts';
 import { installWasmSimdGemm } from './wasm-gemm.ts';
 
 // PROD silences tfjs' console banners ("install the node backend") that would garble progress bars.
@@ -37,11 +37,11 @@ let active: BackendInfo | undefined;
 
 /**
  * Diagnostic switch for before/after comparisons (bench, tests): a comma-separated list of the
- * engine's speed optimisations to leave off: simd-gemm, tiled-transpose, shared-identity, fused-dense.
+ * engine's speed optimisations to leave off: simd-gemm, tiled-transpose, shared-identity, row-tile, fused-dense.
  */
 export const DISABLE_ENV = 'DEQN_DISABLE_OPTIMISATIONS';
 
-export function optimisationEnabled(name: 'simd-gemm' | 'tiled-transpose' | 'shared-identity' | 'fused-dense'): boolean {
+export function optimisationEnabled(name: 'simd-gemm' | 'tiled-transpose' | 'shared-identity' | 'row-tile' | 'fused-dense'): boolean {
   return !(process.env[DISABLE_ENV] ?? '').split(',').map((s) => s.trim()).includes(name);
 }
 
@@ -112,6 +112,7 @@ async function activate(name: BackendName, skipped: string[]): Promise<boolean> 
       installWasmTransposedMatMulFix();
       if (optimisationEnabled('tiled-transpose')) installWasmTiledTranspose();
       if (optimisationEnabled('shared-identity')) installWasmSharedIdentity();
+      if (optimisationEnabled('row-tile')) installWasmRowTile();
       return true;
     }
     skipped.push('wasm: backend did not initialise');

@@ -2,7 +2,7 @@
 // must reproduce the reference cpu backend's transposes bit for bit, for 2-D and batched tensors,
 // odd sizes that do not fill whole tiles, int32 data, and permutations it leaves to the stock
 // kernel. The sharing Identity must keep clones valid after the original is disposed and free the
-// memory only with the last holder.
+// memory only with the last holder. The first-axis Tile must reproduce the cpu backend's tiles.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { tf, initBackend } from '../../src/tensor/backend.ts';
 import { transposeTiled } from '../../src/tensor/wasm-kernels.ts';
@@ -67,5 +67,32 @@ describe('tiled wasm transpose', () => {
     // Gradients through clone (the tape saves clones) are unchanged.
     const g = tf.tidy(() => Array.from(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.clone(v), v)))(tf.tensor([1, 2, 3])).dataSync()));
     expect(g).toEqual([2, 4, 6]);
+  });
+
+  it('first-axis tiles (and tiles left to the stock kernel) match the cpu backend bit for bit, leak-free', async () => {
+    const cases: { shape: number[]; reps: number[]; dtype: 'float32' | 'int32' }[] = [
+      { shape: [128, 170], reps: [4, 1], dtype: 'float32' },
+      { shape: [3, 5, 7], reps: [2, 1, 1], dtype: 'float32' },
+      { shape: [10, 3], reps: [3, 1], dtype: 'int32' },
+      { shape: [6, 4], reps: [2, 3], dtype: 'float32' },
+    ];
+    const tileOn = async (backend: 'cpu' | 'wasm', shape: number[], reps: number[], dtype: 'float32' | 'int32') => {
+      await tf.setBackend(backend);
+      const size = shape.reduce((a, b) => a * b, 1);
+      const values = Array.from({ length: size }, (_, i) => (dtype === 'int32' ? i * 31 - 7 : Math.cos(i) * 10));
+      return tf.tidy(() => {
+        const y = tf.tile(tf.tensor(values, shape, dtype), reps);
+        return { shape: y.shape, data: Array.from(y.dataSync()) };
+      });
+    };
+    for (const c of cases) {
+      const cpu = await tileOn('cpu', c.shape, c.reps, c.dtype);
+      await tf.setBackend('wasm');
+      const before = tf.memory().numTensors;
+      const wasm = await tileOn('wasm', c.shape, c.reps, c.dtype);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(wasm.shape).toEqual(cpu.shape);
+      expect(wasm.data).toEqual(cpu.data);
+    }
   });
 });
