@@ -6,6 +6,7 @@
 //             helper that wakes late cannot take a block of a finished or newer job
 //   COMPLETED blocks finished in the current job; the main thread waits for all of them
 //   PARAMS..  a, bp, c, bias, m, n, k, relu, blocks, rowsPerBlock
+//   HELPED    blocks computed by helpers so far (a statistic for tests and benchmarks)
 // Each block is computed whole by one thread with the same code, so the result does not depend on
 // which thread took it.
 'use strict';
@@ -15,10 +16,11 @@ const GEN = 0;
 const NEXT = 1;
 const COMPLETED = 2;
 const PARAMS = 3;
+const HELPED = 13;
 
-const { module, memory, control } = workerData;
+const { gemmModule, memory, control } = workerData;
 const ctl = new Int32Array(control);
-const { gemm } = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const { gemm } = new WebAssembly.Instance(gemmModule, { env: { memory } }).exports;
 
 let seen = Atomics.load(ctl, GEN);
 for (;;) {
@@ -35,6 +37,7 @@ for (;;) {
     if (current >>> 20 !== tag || block >= blocks) break;
     if (Atomics.compareExchange(ctl, NEXT, current, current + 1) !== current) continue;
     gemm(a, bp, c, bias, m, n, k, relu, block * rowsPerBlock, Math.min(m, (block + 1) * rowsPerBlock));
+    Atomics.add(ctl, HELPED, 1);
     Atomics.add(ctl, COMPLETED, 1);
     Atomics.notify(ctl, COMPLETED);
   }

@@ -41,7 +41,7 @@ const MIN_MULTIPLY_ADDS = 4096;
 const PARALLEL_MIN_MULTIPLY_ADDS = 1 << 21;
 
 // Control words shared with the helper threads (see wasm-gemm-worker.cjs).
-const [GEN, NEXT, COMPLETED, PARAMS] = [0, 1, 2, 3];
+const [GEN, NEXT, COMPLETED, PARAMS, HELPED] = [0, 1, 2, 3, 13];
 
 interface Gemm {
   exports: GemmExports;
@@ -74,10 +74,10 @@ function startHelpers(module: WebAssembly.Module, memory: WebAssembly.Memory, co
   const control = new SharedArrayBuffer(16 * 4);
   const script = join(dirname(fileURLToPath(import.meta.url)), 'wasm-gemm-worker.cjs');
   for (let i = 0; i < count; i++) {
-    const worker = new Worker(script, { workerData: { module, memory, control }, execArgv: [] });
+    const worker = new Worker(script, { workerData: { gemmModule: module, memory, control }, execArgv: [] });
     worker.unref();
     // A helper that fails only stops helping: blocks are claimed one at a time, the caller does the rest.
-    worker.on('error', () => {});
+    worker.on('error', (err) => process.emitWarning(`SIMD matrix product helper thread failed: ${err.message}`));
   }
   return new Int32Array(control);
 }
@@ -169,6 +169,16 @@ function simdGemm(original: tf.KernelConfig, args: KernelArgs) {
     backend.wasm._free(scratch);
   }
   return out;
+}
+
+/** Row blocks computed by helper threads so far (0 on one thread). */
+export function gemmHelperBlocks(): number {
+  let total = 0;
+  for (const backend of [tf.backend() as unknown as WasmBackendInternals]) {
+    const control = backend.wasm && instances.get(backend.wasm)?.control;
+    if (control) total += Atomics.load(control, HELPED);
+  }
+  return total;
 }
 
 let installed = false;

@@ -14,7 +14,11 @@ import { DYNAMIC_MODELS } from './src/models/registry.ts';
 import { Rng } from './src/tensor/rng.ts';
 import { Mlp } from './src/deqn/network.ts';
 import { Trainer } from './src/deqn/trainer.ts';
+import { gemmHelperBlocks } from './src/tensor/wasm-gemm.ts';
 const info = await initBackend('wasm');
+// One large product starts the helper threads; give them a moment to load before the steps.
+tf.tidy(() => tf.matMul(tf.ones([512, 512]), tf.ones([512, 512])).dataSync());
+await new Promise((resolve) => setTimeout(resolve, 500));
 const config = loadRunConfig('models/olg-analytic.json');
 const model = DYNAMIC_MODELS[config.model].create(config.params);
 const rng = Rng.fromSeed(7);
@@ -27,7 +31,7 @@ const before = tf.memory().numTensors;
 const stats = Array.from(trainer.trainStep(batch, 1e-3));
 const second = Array.from(trainer.trainStep(batch, 1e-3));
 const weights = net.weightValues().map((w) => Buffer.from(w.buffer, w.byteOffset, w.byteLength).toString('base64'));
-process.stdout.write(JSON.stringify({ threads: info.wasmThreads, skipped: info.skipped, leaked: tf.memory().numTensors - before, stats, second, weights }));
+process.stdout.write(JSON.stringify({ threads: info.wasmThreads, skipped: info.skipped, leaked: tf.memory().numTensors - before, stats, second, weights, helperBlocks: gemmHelperBlocks() }));
 `;
 
 interface StepResult {
@@ -37,6 +41,7 @@ interface StepResult {
   stats: number[];
   second: number[];
   weights: string[];
+  helperBlocks: number;
 }
 
 function runStep(threads: number): StepResult {
@@ -68,6 +73,9 @@ describe('threaded wasm backend', () => {
     expect(one.threads).toBe(1);
     expect(two.threads).toBe(2);
     expect(two.skipped.filter((s) => s.startsWith('threaded wasm'))).toEqual([]);
+    // The second thread really computed part of the products (row blocks of the SIMD kernel).
+    expect(one.helperBlocks).toBe(0);
+    expect(two.helperBlocks).toBeGreaterThan(0);
     expect(two.leaked).toBe(0);
     expect(one.leaked).toBe(0);
     expect(maxRelDiff(two.stats, one.stats)).toBeLessThan(1e-6);
