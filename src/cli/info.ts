@@ -1,6 +1,6 @@
 // `deqn info`: backend, versions and a one-line matMul speed probe.
 import type { Command } from 'commander';
-import { initBackend, measureMatMulGflops, tf } from '../tensor/backend.ts';
+import { initBackend, measureMatMulGflops } from '../tensor/backend.ts';
 import { PACKAGE_VERSION } from '../io/package-version.ts';
 
 export function registerInfo(program: Command): void {
@@ -17,11 +17,10 @@ export function registerInfo(program: Command): void {
         `deqn-trade ${PACKAGE_VERSION}`,
         `node ${process.version} (${process.platform}-${process.arch})`,
         `tfjs ${info.tfjsVersion}`,
-        `backend ${info.name} (tfjs backend "${info.tfName}")${info.wasmTransposeFix ? ', transposed-matMul fix on' : ''}`,
+        `backend ${info.name} (tfjs backend "${info.tfName}")${info.wasmTransposeFix ? ', transposed-matMul fix on' : ''}${info.wasmThreads ? `, ${info.wasmThreads} wasm thread(s) (DEQN_WASM_THREADS)` : ''}`,
         ...info.skipped.map((s) => `  skipped ${s}`),
         `matMul ${n}x${n} float32: ${gflops.toFixed(1)} GFLOP/s`,
       ];
       process.stdout.write(lines.join('\n') + '\n');
-      void tf;
     });
 }
