@@ -277,9 +277,14 @@ function consumptionEquivalent(state: CountryState, target: Float64Array): Float
         }
       }
       let change = 0;
-      for (let s = 0; s < nS; s++) change = Math.max(change, Math.abs(next[s] - x[s]));
+      let size = 0;
+      for (let s = 0; s < nS; s++) {
+        change = Math.max(change, Math.abs(next[s] - x[s]));
+        size = Math.max(size, Math.abs(next[s]));
+      }
       x = next;
-      if (change < 1e-12 * (1 - beta)) break;
+      // Relative criterion: values can be large (|U| ~ 1e3), where 1e-12 absolute is below double precision.
+      if (change < 1e-13 * size) break;
     }
     return x;
   };
