@@ -6,6 +6,7 @@
 // SIMD matrix product (wasm-gemm.ts) then splits row blocks across its own helper threads, which
 // wait without spinning. Results do not depend on the thread count (test/tensor/wasm-threads.test.ts).
 import * as tf from '@tensorflow/tfjs';
+import { UsageError } from '../io/errors.ts';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +37,7 @@ export function parseWasmThreads(value: string | undefined): number {
   if (value === 'auto') return Math.min(availableParallelism(), MAX_THREADS);
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
-    throw new Error(`${WASM_THREADS_ENV}=${value}: expected an integer 1-${MAX_THREADS} or "auto"`);
+    throw new UsageError(`${WASM_THREADS_ENV}=${value}: expected an integer 1-${MAX_THREADS} or "auto"`);
   }
   return n;
 }
