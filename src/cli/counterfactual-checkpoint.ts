@@ -71,9 +71,14 @@ export async function checkpointCounterfactual(dir: string, opts: CheckpointCoun
     '',
     toMarkdown(deciles),
   ].join('\n');
+  finishCheckpointCommand(run, outDir, markdown, summary, files.length, opts.json);
+}
+
+/** Shared ending of the checkpoint commands: summary.md and summary.json, free the networks, print. */
+export function finishCheckpointCommand(run: TrainingRun, outDir: string, markdown: string, summary: unknown, tableFiles: number, json?: boolean): void {
   writeFileAtomic(join(outDir, 'summary.md'), markdown + '\n');
   writeFileAtomic(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   run.dispose();
-  if (opts.json) process.stdout.write(JSON.stringify(summary) + '\n');
-  else process.stdout.write(markdown + `\nwrote ${files.length + 2} files to ${outDir}/\n`);
+  if (json) process.stdout.write(JSON.stringify(summary) + '\n');
+  else process.stdout.write(markdown + `\nwrote ${tableFiles + 2} files to ${outDir}/\n`);
 }

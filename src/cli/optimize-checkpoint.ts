@@ -15,7 +15,7 @@ import { networkPolicyObjective } from '../models/ha-trade-deqn/policy-objective
 import { representativeObjective } from '../models/ha-trade-deqn/ra-objective.ts';
 import { solveRepresentativeAgent } from '../models/ha-trade-deqn/representative-agent.ts';
 import { runCounterfactual, policyNames } from '../models/ha-trade-deqn/counterfactual.ts';
-import { loadHaTradeCheckpoint } from './counterfactual-checkpoint.ts';
+import { finishCheckpointCommand, loadHaTradeCheckpoint } from './counterfactual-checkpoint.ts';
 
 export interface CheckpointOptimizeOptions {
   mode?: string;
@@ -146,9 +146,5 @@ export async function checkpointOptimize(dir: string, opts: CheckpointOptimizeOp
     '',
     toMarkdown(deciles),
   ].join('\n');
-  writeFileAtomic(join(outDir, 'summary.md'), markdown + '\n');
-  writeFileAtomic(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  run.dispose();
-  if (opts.json) process.stdout.write(JSON.stringify(summary) + '\n');
-  else process.stdout.write(markdown + `\nwrote ${files.length + 2} files to ${outDir}/\n`);
+  finishCheckpointCommand(run, outDir, markdown, summary, files.length, opts.json);
 }

@@ -11,7 +11,7 @@ import { UsageError } from '../../io/errors.ts';
 import type { TradeData } from './data/types.ts';
 import { buildBaseline, type Baseline, type ImbalanceTreatment } from './baseline.ts';
 import { HatSystem, type Wedges, type WedgeAdjoint } from './hat-system.ts';
-import { NewtonKrylov, DEFAULT_NEWTON, type NewtonOptions } from './solver/newton-krylov.ts';
+import { NewtonKrylov, newtonSolverFor } from './solver/newton-krylov.ts';
 import { solveFixedPoint } from './fixed-point.ts';
 
 export interface SolverSettings {
@@ -55,13 +55,7 @@ export class StaticTradeModel {
 
   constructor(data: TradeData, readonly imbalances: ImbalanceTreatment = 'fixed-deficits', settings: Partial<SolverSettings> = {}) {
     this.settings = { ...DEFAULT_SOLVER, ...settings };
-    const newton: NewtonOptions = {
-      ...DEFAULT_NEWTON,
-      tol: this.settings.tolerance,
-      maxIterations: this.settings.maxIterations,
-      denseLimit: this.settings.denseLimit,
-    };
-    this.solver = new NewtonKrylov(newton);
+    this.solver = newtonSolverFor(this.settings);
     let base = buildBaseline(data);
     if (imbalances === 'balanced-baseline') {
       const zero = new Float64Array(base.N);

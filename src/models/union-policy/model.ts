@@ -13,7 +13,7 @@
 //  - welfare Ŵ_n = (Î_n/P̂^C_n)^{ς_n} Γ̂_n^{1−ς_n}, Γ Cobb–Douglas in G with government spending shares;
 //    union weights ω̄ = regional shares of union final spending at the baseline;
 //  - the baseline is laissez-faire (union t = 0, τ̃ = 0, G at status quo), solved from the data year.
-import { NewtonKrylov, DEFAULT_NEWTON, type NewtonOptions } from '../static-trade/solver/newton-krylov.ts';
+import { NewtonKrylov, newtonSolverFor } from '../static-trade/solver/newton-krylov.ts';
 import { buildUnionBaseline, type UnionBaseline } from './baseline.ts';
 import type { UnionData } from './data.ts';
 import { UnionHatSystem, laissezFaire, type UnionPolicy, type PolicyAdjoint } from './hat-system.ts';
@@ -61,13 +61,7 @@ export class UnionModel {
 
   constructor(data: UnionData, settings: Partial<UnionSettings> = {}) {
     this.settings = { ...DEFAULT_UNION_SETTINGS, ...settings };
-    const newton: NewtonOptions = {
-      ...DEFAULT_NEWTON,
-      tol: this.settings.tolerance,
-      maxIterations: this.settings.maxIterations,
-      denseLimit: this.settings.denseLimit,
-    };
-    this.solver = new NewtonKrylov(newton);
+    this.solver = newtonSolverFor(this.settings);
     this.dataBase = buildUnionBaseline(data);
     if (this.settings.baseline === 'data') this.base = this.dataBase;
     else {

@@ -42,6 +42,11 @@ const DIRECT_LIMIT = 4000;
 
 export const DEFAULT_NEWTON: NewtonOptions = { tol: 1e-10, maxIterations: 50, denseLimit: 300, refreshAfter: 40 };
 
+/** A solver for a model's settings (both hat-algebra models name them tolerance, maxIterations, denseLimit). */
+export function newtonSolverFor(settings: { tolerance: number; maxIterations: number; denseLimit: number }): NewtonKrylov {
+  return new NewtonKrylov({ ...DEFAULT_NEWTON, tol: settings.tolerance, maxIterations: settings.maxIterations, denseLimit: settings.denseLimit });
+}
+
 export interface NewtonResult {
   z: Float64Array;
   converged: boolean;
