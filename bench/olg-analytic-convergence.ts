@@ -1,6 +1,7 @@
 // Wall time of the default config (models/olg-analytic.json) trained from scratch until the stop
 // criterion holds (mean relative Euler error < 1e-3 and max < 1e-2 on 10,000 fresh states), and
 // the final error table with the savings-policy error against the closed form.
+import { batchSizeAt } from '../src/deqn/config.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +28,7 @@ export async function trainDefaultToThreshold(seed: number, configFile = 'models
   const wallSeconds = (performance.now() - started) / 1000;
   const table = run.evaluate(10_000, 'bench-final');
   const { paths, periodsPerEpisode, epochsPerEpisode, batchSize } = config.training;
-  const steps = run.trainer.episode * epochsPerEpisode * Math.ceil((paths * periodsPerEpisode) / batchSize);
+  const steps = run.trainer.episode * epochsPerEpisode * Math.ceil((paths * periodsPerEpisode) / batchSizeAt(batchSize, run.trainer.episode));
   run.dispose();
   return { seed, reason, episodes: run.trainer.episode, steps, wallSeconds, table };
 }

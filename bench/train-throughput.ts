@@ -1,6 +1,7 @@
 // Training-step throughput of the engine: ms per full training step (forward at states and all
 // successor states, residual loss, backward, Adam), states per second and achieved GFLOP/s, beside
 // the backend's plain matMul GFLOP/s measured in the same process.
+import { batchSizeAt } from '../src/deqn/config.ts';
 import { tf, measureMatMulGflops } from '../src/tensor/backend.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { Mlp } from '../src/deqn/network.ts';
@@ -54,7 +55,7 @@ export function modelStepThroughput(configFile: string, label: string, steps = 2
   const model = DYNAMIC_MODELS[config.model].create(config.params);
   const rng = Rng.fromSeed(config.seed);
   const net = new Mlp({ inputDim: model.featureDim, outputs: model.outputs, ...config.network }, rng);
-  const batchSize = batchOverride ?? config.training.batchSize;
+  const batchSize = batchOverride ?? batchSizeAt(config.training.batchSize, 1);
   const trainer = new Trainer(model, net, { ...config.training, paths: Math.max(batchSize, 1) }, config.seed, rng);
   trainer.burnIn();
   const batch = tf.tensor2d(trainer.simulator.states.subarray(0, batchSize * model.stateDim), [batchSize, model.stateDim]);

@@ -33,6 +33,25 @@ export const ScheduleSchema = z.union([
 ]);
 export type Schedule = z.infer<typeof ScheduleSchema>;
 
+/**
+ * Minibatch size: a number, or piecewise by episode like the learning rate (the DEQN paper raises
+ * it from 64 to 1000 at episode 60,000 once the network is near the solution: small batches first
+ * for many cheap steps, large batches later for less gradient noise).
+ */
+export const BatchSizeSchema = z.union([
+  count(10_000_000),
+  z
+    .object({
+      type: z.literal('piecewise'),
+      /** values[i] applies from episode boundaries[i-1] (inclusive) to boundaries[i] (exclusive). */
+      boundaries: z.array(z.number().int().min(1)).min(1),
+      values: z.array(count(10_000_000)).min(2),
+    })
+    .strict()
+    .refine((s) => s.values.length === s.boundaries.length + 1, { message: 'values must have one more entry than boundaries' }),
+]);
+export type BatchSize = z.infer<typeof BatchSizeSchema>;
+
 export const NetworkSchema = z
   .object({
     hidden: z.array(count(100_000)).min(1).max(20),
@@ -49,7 +68,7 @@ export const TrainingSchema = z
     /** Periods simulated once before the first episode so training starts near the ergodic set. */
     burnInPeriods: z.number().int().min(0).max(1_000_000).default(0),
     epochsPerEpisode: count(10_000).default(1),
-    batchSize: count(10_000_000),
+    batchSize: BatchSizeSchema,
     learningRate: ScheduleSchema,
     adam: z
       .object({ beta1: z.number().min(0).lt(1), beta2: z.number().min(0).lt(1), epsilon: positive })
@@ -85,6 +104,17 @@ export const EvaluationSchema = z
   .strict()
   .default({ states: 10_000, burnInPeriods: 10 });
 
+/** Minibatch size at (1-based) `episode`. */
+export function batchSizeAt(schedule: BatchSize, episode: number): number {
+  if (typeof schedule === 'number') return schedule;
+  return piecewiseAt(schedule, episode);
+}
+
+function piecewiseAt(schedule: { boundaries: number[]; values: number[] }, episode: number): number {
+  const i = schedule.boundaries.findIndex((b) => episode < b);
+  return schedule.values[i === -1 ? schedule.values.length - 1 : i];
+}
+
 /** Learning rate at (1-based) `episode`. */
 export function learningRateAt(schedule: Schedule, episode: number): number {
   if (typeof schedule === 'number') return schedule;
@@ -99,9 +129,7 @@ export function learningRateAt(schedule: Schedule, episode: number): number {
       const progress = Math.min(1, (episode - 1) / Math.max(1, schedule.episodes - 1));
       return schedule.final + 0.5 * (schedule.initial - schedule.final) * (1 + Math.cos(Math.PI * progress));
     }
-    case 'piecewise': {
-      const i = schedule.boundaries.findIndex((b) => episode < b);
-      return schedule.values[i === -1 ? schedule.values.length - 1 : i];
-    }
+    case 'piecewise':
+      return piecewiseAt(schedule, episode);
   }
 }

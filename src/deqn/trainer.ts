@@ -8,7 +8,7 @@ import type { Mlp } from './network.ts';
 import { Adam } from './adam.ts';
 import { Simulator } from './simulator.ts';
 import { evaluateResiduals, networkPolicy, residualLoss } from './residuals.ts';
-import { learningRateAt, type TrainingConfig } from './config.ts';
+import { batchSizeAt, learningRateAt, type TrainingConfig } from './config.ts';
 import { errorStats, type ErrorStats } from './stats.ts';
 import { trainsOwnEpisodes } from './own-episode.ts';
 
@@ -25,6 +25,8 @@ export interface EpisodeMetrics {
   families: Record<string, FamilySummary>;
   statesPerSecond: number;
   msPerStep: number;
+  /** Optimizer steps taken in the episode. */
+  steps: number;
   /** Set on episodes where the stop criterion was checked on fresh states. */
   check?: ErrorTable;
 }
@@ -105,11 +107,12 @@ export class Trainer {
     const n = data.length / dim;
     const families = this.model.residualFamilies;
     const sums = { loss: 0, steps: 0, mean: new Float64Array(families.length), max: new Float64Array(families.length) };
+    const batchSize = batchSizeAt(cfg.batchSize, episode);
     const started = performance.now();
     for (let epoch = 0; epoch < cfg.epochsPerEpisode; epoch++) {
       const order = this.rng.permutation(n);
-      for (let start = 0; start < n; start += cfg.batchSize) {
-        const size = Math.min(cfg.batchSize, n - start);
+      for (let start = 0; start < n; start += batchSize) {
+        const size = Math.min(batchSize, n - start);
         const rows = new Float32Array(size * dim);
         for (let r = 0; r < size; r++) rows.set(data.subarray(order[start + r] * dim, (order[start + r] + 1) * dim), r * dim);
         const batch = tf.tensor2d(rows, [size, dim]);
@@ -134,6 +137,7 @@ export class Trainer {
       families: summary,
       statesPerSecond: (n * cfg.epochsPerEpisode) / seconds,
       msPerStep: (1000 * seconds) / sums.steps,
+      steps: sums.steps,
     };
   }
 
@@ -153,7 +157,7 @@ export class Trainer {
     });
     const seconds = (performance.now() - started) / 1000;
     this.episode = episode;
-    return { episode, loss: out.loss, learningRate, families: out.families, statesPerSecond: out.states / seconds, msPerStep: (1000 * seconds) / Math.max(1, out.steps) };
+    return { episode, loss: out.loss, learningRate, families: out.families, statesPerSecond: out.states / seconds, msPerStep: (1000 * seconds) / Math.max(1, out.steps), steps: out.steps };
   }
 
   /**

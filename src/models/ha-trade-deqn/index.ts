@@ -12,6 +12,7 @@
 // trained on Euler (Fischer-Burmeister) and Bellman residuals at the prices its panel faces, so a
 // market residual can never be "fixed" by bending household optimality, and the price network's
 // gradient carries how demand responds to prices (through the household network).
+import { batchSizeAt } from '../../deqn/config.ts';
 import { tf } from '../../tensor/backend.ts';
 import type { Rng } from '../../tensor/rng.ts';
 import type { OutputGroup, Policy, ResidualContext } from '../../deqn/model.ts';
@@ -164,10 +165,11 @@ function trainEpisode(model: HaTradeDeqn, world: World, lay: Layout, k: Constant
   const trunk = net.trunkVariables;
   const tower = net.towerVariables('prices');
   const acc: Accumulator = { loss: 0, steps: 0, sum: {}, max: {} };
+  const batchSize = batchSizeAt(config.batchSize, env.episode);
   for (let epoch = 0; epoch < config.epochsPerEpisode; epoch++) {
     const order = rng.permutation(n);
-    for (let start = 0; start < trainRows; start += config.batchSize) {
-      const size = Math.min(config.batchSize, trainRows - start);
+    for (let start = 0; start < trainRows; start += batchSize) {
+      const size = Math.min(batchSize, trainRows - start);
       const rows = new Float32Array(size * d);
       for (let r = 0; r < size; r++) rows.set(pool.subarray(order[start + r] * d, (order[start + r] + 1) * d), r * d);
       // Each row trains one variety drawn uniformly, so rarely chosen varieties are trained as much.
