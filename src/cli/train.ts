@@ -9,6 +9,7 @@ import { TrainingRun, type RunLocations } from '../run/training-run.ts';
 import { formatErrorTable } from '../report/error-table.ts';
 import { integerOption } from './options.ts';
 import { TrainingProgress } from './progress.ts';
+import type { EpisodeMetrics } from '../deqn/trainer.ts';
 
 interface TrainOptions {
   name?: string;
@@ -79,9 +80,11 @@ async function executeRun(run: TrainingRun): Promise<void> {
   let states = 0;
   let reason: string;
   try {
+    const warnDeadLayer = deadLayerWarning(run);
     reason = await run.train((m) => {
       states += paths * periodsPerEpisode * epochsPerEpisode;
       progress.update(m);
+      warnDeadLayer(m);
     }, () => interrupted);
   } finally {
     progress.stop();
@@ -100,4 +103,22 @@ async function executeRun(run: TrainingRun): Promise<void> {
   ];
   process.stdout.write(lines.join('\n') + '\n');
   if (reason === 'interrupted') process.exitCode = 130;
+}
+
+/**
+ * A one-time warning when a whole ReLU layer is inactive at every fresh state of a stop check: the
+ * network's output then no longer depends on the state and no amount of further training helps.
+ */
+function deadLayerWarning(run: TrainingRun): (m: EpisodeMetrics) => void {
+  let warned = false;
+  const { hidden, activation } = run.config.network;
+  return (m) => {
+    if (warned || activation !== 'relu' || !m.inactiveUnits) return;
+    const layer = m.inactiveUnits.findIndex((n, l) => n === hidden[l]);
+    if (layer < 0) return;
+    warned = true;
+    process.stderr.write(
+      `\nwarning: episode ${m.episode}: all ${hidden[layer]} ReLU units of hidden layer ${layer + 1} are inactive at every fresh state, so the network's output no longer depends on the state; restart with a lower learning rate, loss weights that keep the early loss O(1), or "activation": "silu"\n`,
+    );
+  };
 }

@@ -171,6 +171,26 @@ export class Mlp {
     return h;
   }
 
+  /**
+   * Units of each hidden layer of the main network whose pre-activation is <= 0 at every row of
+   * `features`. With ReLU these units are dead: their gradient is zero, they never recover, and a
+   * layer with all its units dead makes the output the same at every state (training then stalls
+   * at the error of a constant policy while the loss still creeps down through the output bias).
+   */
+  inactiveUnits(features: tf.Tensor2D): number[] {
+    return tf.tidy(() => {
+      const counts: number[] = [];
+      let h = this.trunkColumns ? this.select(features, this.trunkColumns) : features;
+      const hiddenLayers = this.trunkVariableCount / 2 - 1;
+      for (let l = 0; l < hiddenLayers; l++) {
+        const pre = tf.add(tf.matMul(h, this.variables[2 * l] as tf.Tensor2D), this.variables[2 * l + 1]) as tf.Tensor2D;
+        counts.push(tf.sum(tf.cast(tf.lessEqual(tf.max(pre, 0), 0), 'int32')).arraySync() as number);
+        h = activate(pre, this.spec.activation);
+      }
+      return counts;
+    });
+  }
+
   /** Raw (undecoded) outputs [batch, outputDim]; with `trunkOnly`, just the main network's groups (towers skipped). */
   raw(features: tf.Tensor2D, trunkOnly = false): tf.Tensor2D {
     const trunkInput = this.trunkColumns ? this.select(features, this.trunkColumns) : features;

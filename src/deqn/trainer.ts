@@ -29,6 +29,8 @@ export interface EpisodeMetrics {
   steps: number;
   /** Set on episodes where the stop criterion was checked on fresh states. */
   check?: ErrorTable;
+  /** With `check`: hidden units of each main-network layer inactive at every fresh state (Mlp.inactiveUnits). */
+  inactiveUnits?: number[];
 }
 
 /** Receives scalars per episode (the TensorBoard writer implements it). */

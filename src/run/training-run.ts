@@ -3,6 +3,7 @@
 // the benchmarks drive runs through this module; the engine in src/deqn knows nothing of files.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { tf } from '../tensor/backend.ts';
 import { Rng } from '../tensor/rng.ts';
 import { Mlp } from '../deqn/network.ts';
 import { Trainer, errorTable, type EpisodeMetrics, type ErrorTable } from '../deqn/trainer.ts';
@@ -126,6 +127,15 @@ export class TrainingRun {
     return errorTable(this.model, this.net, fresh);
   }
 
+  /** Hidden units per layer inactive at every one of `states` (row-major states of the model). */
+  inactiveUnits(states: Float32Array): number[] {
+    const x = tf.tensor2d(states, [states.length / this.model.stateDim, this.model.stateDim]);
+    const features = this.model.features(x);
+    const counts = this.net.inactiveUnits(features);
+    tf.dispose([x, features]);
+    return counts;
+  }
+
   /**
    * Trains until the episode budget is spent, the stop criterion holds, or `interrupted()` turns
    * true (then the current episode finishes and is saved). Returns why it stopped. Between episodes
@@ -143,7 +153,9 @@ export class TrainingRun {
       const stop = training.stopAt;
       let converged = false;
       if (stop && m.episode % stop.checkEvery === 0) {
-        m.check = this.evaluate(stop.states, `check:${m.episode}`);
+        const fresh = this.trainer.freshStates(stop.states, this.config.evaluation.burnInPeriods, `check:${m.episode}`);
+        m.check = errorTable(this.model, this.net, fresh);
+        m.inactiveUnits = this.inactiveUnits(fresh);
         converged = this.trainer.meetsStopCriterion(m.check.families);
       }
       this.log(m);
@@ -172,6 +184,7 @@ export class TrainingRun {
       this.logger.scalar(`fresh_states/${f}/max`, s.max, step);
     }
     for (const [p, s] of Object.entries(m.check?.policyError ?? {})) this.logger.scalar(`policy_error/${p}/mean`, s.mean, step);
+    m.inactiveUnits?.forEach((n, l) => this.logger.scalar(`network/inactive_units/layer_${l + 1}`, n, step));
     this.logger.flush();
   }
 
