@@ -2,11 +2,14 @@
 // (see bench/train-throughput.ts). Each case reports the median of N timed steps (default 20)
 // after warm-up; the matmul-1024 row is the backend's plain matMul rate measured in the same run,
 // the yardstick for each case's achieved GFLOP/s. --batch overrides the model cases' minibatch size.
+// --json prints one array of {case, msPerStep, cpuMsPerStep, statesPerSec, gflops} (CPU time of all
+// the process's threads, the steadier figure on a shared machine).
 // DEQN_WASM_THREADS sets the wasm thread count; DEQN_DISABLE_OPTIMISATIONS turns optimisations off
 // for before/after comparisons (src/tensor/backend.ts).
 import { existsSync } from 'node:fs';
 import { initBackend } from '../src/tensor/backend.ts';
 import { formatNumber } from '../src/io/tables.ts';
+import { gemmArithmetic } from '../src/tensor/wasm-gemm.ts';
 import { matMulProbe, modelStepThroughput, plainMlpThroughput, type ThroughputResult } from './train-throughput.ts';
 
 const args = process.argv.slice(2);
@@ -16,6 +19,14 @@ const only = option('cases')?.split(',');
 const batch = option('batch') === undefined ? undefined : Number(option('batch'));
 const info = await initBackend(option('backend'));
 process.stderr.write(`backend ${info.name}${info.wasmThreads ? `, ${info.wasmThreads} thread(s)` : ''}${info.skipped.length ? ` (skipped: ${info.skipped.join('; ')})` : ''}\n`);
+
+/** How the SIMD matrix product rounds (wasm only; known once the first product has run). */
+function kernelNote(): string {
+  if (info.name !== 'wasm') return '';
+  const arithmetic = gemmArithmetic();
+  if (arithmetic.fused) return 'SIMD matrix product: fused multiply-add (relaxed SIMD)';
+  return `SIMD matrix product: separate multiply and add${arithmetic.reason ? ` (${arithmetic.reason})` : ''}`;
+}
 
 const CASES: [string, () => ThroughputResult][] = [
   ['matmul-1024', () => matMulProbe()],
@@ -37,7 +48,8 @@ for (const [name, run] of CASES) {
 const matMul = results.find((r) => r.case === 'matmul-1024')?.gflops;
 if (args.includes('--json')) {
   const finite = (x: number) => (Number.isFinite(x) ? x : null);
-  process.stdout.write(JSON.stringify(results.map((r) => ({ case: r.case, msPerStep: r.msPerStep, statesPerSec: finite(r.statesPerSec), gflops: finite(r.gflops) }))) + '\n');
+  const rows = results.map((r) => ({ case: r.case, msPerStep: r.msPerStep, cpuMsPerStep: typeof r.cpuMsPerStep === 'number' ? r.cpuMsPerStep : null, statesPerSec: finite(r.statesPerSec), gflops: finite(r.gflops) }));
+  process.stdout.write(JSON.stringify(rows) + '\n');
 } else {
   process.stdout.write('| case | batch | ms/step (median) | CPU ms/step (median) | states/s | GFLOP/s | share of plain matMul |\n|---|---|---|---|---|---|---|\n');
   for (const r of results) {
@@ -46,3 +58,4 @@ if (args.includes('--json')) {
     process.stdout.write(`| ${r.case} | ${r.batch ?? ''} | ${formatNumber(r.msPerStep, 4)} | ${cpu} | ${formatNumber(r.statesPerSec, 4)} | ${formatNumber(r.gflops, 3)} | ${share} |\n`);
   }
 }
+if (kernelNote()) process.stderr.write(`${kernelNote()}\n`);

@@ -37,11 +37,12 @@ let active: BackendInfo | undefined;
 
 /**
  * Diagnostic switch for before/after comparisons (bench, tests): a comma-separated list of the
- * engine's speed optimisations to leave off: simd-gemm, tiled-transpose, shared-identity, row-tile, fused-dense.
+ * engine's speed optimisations to leave off: simd-gemm, fma (the SIMD kernel's fused multiply-adds),
+ * tiled-transpose, shared-identity, row-tile, fused-dense.
  */
 export const DISABLE_ENV = 'DEQN_DISABLE_OPTIMISATIONS';
 
-export function optimisationEnabled(name: 'simd-gemm' | 'tiled-transpose' | 'shared-identity' | 'row-tile' | 'fused-dense'): boolean {
+export function optimisationEnabled(name: 'simd-gemm' | 'fma' | 'tiled-transpose' | 'shared-identity' | 'row-tile' | 'fused-dense'): boolean {
   return !(process.env[DISABLE_ENV] ?? '').split(',').map((s) => s.trim()).includes(name);
 }
 
@@ -108,7 +109,7 @@ async function activate(name: BackendName, skipped: string[]): Promise<boolean> 
   if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
     if (await activateWasm(skipped)) {
-      if (optimisationEnabled('simd-gemm')) installWasmSimdGemm(wasmThreads);
+      if (optimisationEnabled('simd-gemm')) installWasmSimdGemm(wasmThreads, optimisationEnabled('fma'));
       installWasmTransposedMatMulFix();
       if (optimisationEnabled('tiled-transpose')) installWasmTiledTranspose();
       if (optimisationEnabled('shared-identity')) installWasmSharedIdentity();

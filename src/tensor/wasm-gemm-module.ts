@@ -1,13 +1,26 @@
 // A small WebAssembly module (SIMD128) with a register-blocked float32 matrix product, assembled
 // here byte by byte so the project needs no toolchain. It imports the tfjs wasm backend's own
 // memory and works on tensors in place. Layout: C[M,N] = A[M,K] B[K,N] (+ bias, relu), all
-// row-major; B is first packed into panels of 8 columns (K rows of 8 floats, zero-padded), and a
-// 4 x 8 micro-kernel keeps its 8 accumulators in registers over the whole K loop. Each output is
-// accumulated over k in order, bias first, one rounding per multiply and per add (no fused
-// multiply-add), which is how XNNPACK's wasm kernels sum as well.
+// row-major; B is first packed into panels of 4 x `vectors` columns (K rows, zero-padded), and a
+// `rows` x (4 x `vectors`) micro-kernel keeps its accumulators in registers over the whole K loop.
+// Each output is accumulated over k in order, bias first: with `fma` by f32x4.relaxed_madd (one
+// rounding per multiply-add where the CPU fuses it; relaxed SIMD, see wasm-gemm.ts), otherwise by
+// f32x4.mul + f32x4.add (one rounding per multiply and per add, as XNNPACK's wasm kernels sum).
 
-/** Rows of the micro-kernel's tile (accumulators: 2 per row); 3 is as fast, 5 and 6 spill registers (20-30% slower). */
-export const ROWS_PER_TILE = 4;
+/** The micro-kernel's register tile: `rows` rows of A times `vectors` x 4 columns of B. */
+export interface TileShape {
+  rows: number;
+  /** v128 accumulators per row: the packed panels of B are 4 x vectors columns wide. */
+  vectors: number;
+  /** f32x4.relaxed_madd (one rounding per multiply-add where the CPU fuses) instead of f32x4.mul + f32x4.add. */
+  fma: boolean;
+}
+
+/** Tile of the separate multiply and add kernel: 3 rows are as fast, 5 and 6 spill registers (20-30% slower). */
+export const SEPARATE_ROUNDING_TILE: TileShape = { rows: 4, vectors: 2, fma: false };
+
+/** Floats per packed panel row of B for a tile shape. */
+export const panelWidth = (shape: TileShape) => 4 * shape.vectors;
 
 const I32 = 0x7f;
 const V128 = 0x7b;
@@ -46,6 +59,7 @@ const i32 = (n: number) => [0x41, ...sleb(n)];
 const add = [0x6a];
 const sub = [0x6b];
 const mul = [0x6c];
+const divU = [0x6e];
 const ltS = [0x48];
 const geS = [0x4e];
 const eqz = [0x45];
@@ -57,6 +71,8 @@ const load32Splat = [...simd(0x09), ...mem(2)];
 const f32x4Add = simd(0xe4);
 const f32x4Mul = simd(0xe6);
 const f32x4Max = simd(0xe9);
+// Relaxed SIMD (opcode 0x105, encoded as the LEB128 0x85 0x02): needs --experimental-wasm-relaxed-simd on Node 20.
+const f32x4RelaxedMadd = simd(0x105);
 const extractLane = (lane: number) => [...simd(0x1f), lane];
 const f32Store = (offset: number) => [0x38, ...mem(2, offset)];
 const f32Load = (offset: number) => [0x2a, ...mem(2, offset)];
@@ -82,14 +98,18 @@ function encodeFunction(f: FunctionDef): number[] {
 /**
  * micro(rows, a, lda, bp, K, c, ldc, bias, width, relu): C[rows x width] at c = (bias +) A[rows x K]
  * at a times the packed panel at bp; rows 1..MR (missing rows repeat the last row's loads, whose
- * results are not stored), width 1..8 valid columns, bias the address of 8 padded floats or 0.
+ * results are not stored), width 1..panel width valid columns, bias the address of a panel's
+ * padded floats or 0.
  */
-function microKernel(MR: number): FunctionDef {
-  // params 0..9; locals: acc (2 MR v128), b0, b1, a (v128), k, pa_0..pa_{MR-1}, pb (i32)
+function microKernel(shape: TileShape): FunctionDef {
+  const { rows: MR, vectors: NV, fma } = shape;
+  const PW = 4 * NV;
+  // params 0..9; locals: acc (NV per row, v128), b_0..b_{NV-1}, a (v128), k, pa_0..pa_{MR-1}, pb (i32)
   const [ROWS, A, LDA, BP, K, C, LDC, BIAS, WIDTH, RELU] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const acc = (r: number, h: number) => 10 + 2 * r + h;
-  const [B0, B1, AV] = [10 + 2 * MR, 11 + 2 * MR, 12 + 2 * MR];
-  const KK = 13 + 2 * MR;
+  const acc = (r: number, h: number) => 10 + NV * r + h;
+  const bv = (h: number) => 10 + NV * MR + h;
+  const AV = 10 + NV * MR + NV;
+  const KK = AV + 1;
   const pa = (r: number) => KK + 1 + r;
   const PB = KK + 1 + MR;
   const body: number[] = [];
@@ -100,51 +120,58 @@ function microKernel(MR: number): FunctionDef {
     body.push(...get(A), ...get(LDA), ...i32(r), ...get(ROWS), ...i32(1), ...sub, ...i32(r), ...get(ROWS), ...ltS, 0x1b, ...mul, ...add, ...set(pa(r)));
   }
   // Accumulators start at the bias (or zero).
-  body.push(
-    ...get(BIAS),
-    ...eqz,
-    ...ifThen(
-      [...v128Zero, ...set(B0), ...v128Zero, ...set(B1)],
-      [...get(BIAS), ...v128Load(0), ...set(B0), ...get(BIAS), ...v128Load(16), ...set(B1)],
-    ),
-  );
-  for (let r = 0; r < MR; r++) body.push(...get(B0), ...set(acc(r, 0)), ...get(B1), ...set(acc(r, 1)));
+  const zeros: number[] = [];
+  const biasLoads: number[] = [];
+  for (let h = 0; h < NV; h++) {
+    zeros.push(...v128Zero, ...set(bv(h)));
+    biasLoads.push(...get(BIAS), ...v128Load(16 * h), ...set(bv(h)));
+  }
+  body.push(...get(BIAS), ...eqz, ...ifThen(zeros, biasLoads));
+  for (let r = 0; r < MR; r++) for (let h = 0; h < NV; h++) body.push(...get(bv(h)), ...set(acc(r, h)));
   // k loop (K >= 1). Unrolling it by two with constant address offsets measured 20% slower.
-  const step: number[] = [...get(PB), ...v128Load(0), ...set(B0), ...get(PB), ...v128Load(16), ...set(B1)];
+  const step: number[] = [];
+  for (let h = 0; h < NV; h++) step.push(...get(PB), ...v128Load(16 * h), ...set(bv(h)));
   for (let r = 0; r < MR; r++) {
     step.push(...get(pa(r)), ...load32Splat, ...set(AV));
-    for (let h = 0; h < 2; h++) step.push(...get(acc(r, h)), ...get(AV), ...get(h === 0 ? B0 : B1), ...f32x4Mul, ...f32x4Add, ...set(acc(r, h)));
+    for (let h = 0; h < NV; h++) {
+      // relaxed_madd(a, b, c) = a b + c; V8 emits vfmadd231ps where the CPU has FMA3.
+      const update = fma ? [...get(AV), ...get(bv(h)), ...get(acc(r, h)), ...f32x4RelaxedMadd] : [...get(acc(r, h)), ...get(AV), ...get(bv(h)), ...f32x4Mul, ...f32x4Add];
+      step.push(...update, ...set(acc(r, h)));
+    }
     step.push(...get(pa(r)), ...i32(4), ...add, ...set(pa(r)));
   }
-  step.push(...get(PB), ...i32(32), ...add, ...set(PB), ...get(KK), ...i32(1), ...sub, 0x22, ...uleb(KK) /* tee */, ...brIf(0));
+  step.push(...get(PB), ...i32(4 * PW), ...add, ...set(PB), ...get(KK), ...i32(1), ...sub, 0x22, ...uleb(KK) /* tee */, ...brIf(0));
   body.push(...get(BP), ...set(PB), ...get(K), ...set(KK), ...loop(step));
   // Relu.
   const relu: number[] = [];
-  for (let r = 0; r < MR; r++) for (let h = 0; h < 2; h++) relu.push(...get(acc(r, h)), ...v128Zero, ...f32x4Max, ...set(acc(r, h)));
+  for (let r = 0; r < MR; r++) for (let h = 0; h < NV; h++) relu.push(...get(acc(r, h)), ...v128Zero, ...f32x4Max, ...set(acc(r, h)));
   body.push(...get(RELU), ...ifThen(relu));
-  // Stores: row r at c + r * ldc, only rows < `rows`; full width with two vector stores, else lane by lane.
+  // Stores: row r at c + r * ldc, only rows < `rows`; full width with vector stores, else lane by lane.
   for (let r = 0; r < MR; r++) {
     const rowAddr = [...get(C), ...get(LDC), ...i32(r), ...mul, ...add];
-    const full = [...rowAddr, ...get(acc(r, 0)), ...v128Store(0), ...rowAddr, ...get(acc(r, 1)), ...v128Store(16)];
+    const full: number[] = [];
+    for (let h = 0; h < NV; h++) full.push(...rowAddr, ...get(acc(r, h)), ...v128Store(16 * h));
     const lanes: number[] = [];
-    for (let l = 0; l < 8; l++) {
+    for (let l = 0; l < PW; l++) {
       lanes.push(...i32(l), ...get(WIDTH), ...ltS, ...ifThen([...rowAddr, ...get(acc(r, l >> 2)), ...extractLane(l & 3), ...f32Store(4 * l)]));
     }
-    body.push(...i32(r), ...get(ROWS), ...ltS, ...ifThen([...get(WIDTH), ...i32(8), ...geS, ...ifThen(full, lanes)]));
+    body.push(...i32(r), ...get(ROWS), ...ltS, ...ifThen([...get(WIDTH), ...i32(PW), ...geS, ...ifThen(full, lanes)]));
   }
-  return { params: new Array(10).fill(I32), locals: [...new Array(2 * MR + 3).fill(V128), ...new Array(MR + 2).fill(I32)], body };
+  return { params: new Array(10).fill(I32), locals: [...new Array(NV * MR + NV + 1).fill(V128), ...new Array(MR + 2).fill(I32)], body };
 }
 
 /**
  * gemm(a, bp, c, bias, M, N, K, relu, i0, i1): rows i0..i1 of C = A B (+ bias, relu) with B packed
- * by `pack`; bias is the address of ceil(N/8)*8 padded floats or 0. Panels outside, row quads
- * inside, so a panel (K x 8 floats) stays in cache while the rows of A stream past it.
+ * by `pack`; bias is the address of (panels x panel width) padded floats or 0. Panels outside, row
+ * tiles inside, so a panel (K x panel width floats) stays in cache while the rows of A stream past it.
  */
-function driver(microIndex: number, MR: number): FunctionDef {
+function driver(microIndex: number, shape: TileShape): FunctionDef {
+  const MR = shape.rows;
+  const PW = 4 * shape.vectors;
   const [A, BP, C, BIAS, , N, K, RELU, I0, I1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const [P, PANELS, I, WIDTH, ROWS] = [10, 11, 12, 13, 14];
   const body: number[] = [];
-  body.push(...get(N), ...i32(7), ...add, ...i32(3), 0x76 /* shr_u */, ...set(PANELS), ...i32(0), ...set(P));
+  body.push(...get(N), ...i32(PW - 1), ...add, ...i32(PW), ...divU, ...set(PANELS), ...i32(0), ...set(P));
   const rowLoop = loop([
     // rows = min(MR, i1 - i)
     ...get(I1), ...get(I), ...sub, ...set(ROWS),
@@ -152,11 +179,11 @@ function driver(microIndex: number, MR: number): FunctionDef {
     ...get(ROWS),
     ...get(A), ...get(I), ...get(K), ...mul, ...i32(4), ...mul, ...add, // a + i*K*4
     ...get(K), ...i32(4), ...mul, // lda
-    ...get(BP), ...get(P), ...get(K), ...mul, ...i32(32), ...mul, ...add, // panel address
+    ...get(BP), ...get(P), ...get(K), ...mul, ...i32(4 * PW), ...mul, ...add, // panel address
     ...get(K),
-    ...get(C), ...get(I), ...get(N), ...mul, ...get(P), ...i32(8), ...mul, ...add, ...i32(4), ...mul, ...add, // c + (i*N + p*8)*4
+    ...get(C), ...get(I), ...get(N), ...mul, ...get(P), ...i32(PW), ...mul, ...add, ...i32(4), ...mul, ...add, // c + (i*N + p*PW)*4
     ...get(N), ...i32(4), ...mul, // ldc
-    ...get(BIAS), ...eqz, ...ifThenValue([...i32(0)], [...get(BIAS), ...get(P), ...i32(32), ...mul, ...add]),
+    ...get(BIAS), ...eqz, ...ifThenValue([...i32(0)], [...get(BIAS), ...get(P), ...i32(4 * PW), ...mul, ...add]),
     ...get(WIDTH),
     ...get(RELU),
     ...call(microIndex),
@@ -164,9 +191,9 @@ function driver(microIndex: number, MR: number): FunctionDef {
     ...get(I), ...get(I1), ...ltS, ...brIf(0),
   ]);
   const panelLoop = loop([
-    // width = min(8, N - p*8)
-    ...get(N), ...get(P), ...i32(8), ...mul, ...sub, ...set(WIDTH),
-    ...i32(8), ...get(WIDTH), ...get(WIDTH), ...i32(8), ...geS, 0x1b, ...set(WIDTH),
+    // width = min(PW, N - p*PW)
+    ...get(N), ...get(P), ...i32(PW), ...mul, ...sub, ...set(WIDTH),
+    ...i32(PW), ...get(WIDTH), ...get(WIDTH), ...i32(PW), ...geS, 0x1b, ...set(WIDTH),
     ...get(I0), ...set(I),
     ...get(I), ...get(I1), ...ltS, ...ifThen(rowLoop),
     ...get(P), ...i32(1), ...add, ...set(P),
@@ -181,15 +208,22 @@ function ifThenValue(then: number[], otherwise: number[]): number[] {
   return [0x04, I32, ...then, 0x05, ...otherwise, 0x0b];
 }
 
-/** pack(b, bp, K, N): B [K, N] row-major into panels of 8 columns, K x 8 floats each, zero-padded. */
-function packer(): FunctionDef {
+/** pack(b, bp, K, N): B [K, N] row-major into panels of PW columns, K x PW floats each, zero-padded. */
+function packer(shape: TileShape): FunctionDef {
+  const NV = shape.vectors;
+  const PW = 4 * NV;
   const [B, BP, K, N] = [0, 1, 2, 3];
   const [P, PANELS, KK, SRC, DST, L, WIDTH] = [4, 5, 6, 7, 8, 9, 10];
   const body: number[] = [];
-  body.push(...get(N), ...i32(7), ...add, ...i32(3), 0x76, ...set(PANELS), ...i32(0), ...set(P), ...get(BP), ...set(DST));
-  const fullRow = [...get(DST), ...get(SRC), ...v128Load(0), ...v128Store(0), ...get(DST), ...get(SRC), ...v128Load(16), ...v128Store(16)];
+  body.push(...get(N), ...i32(PW - 1), ...add, ...i32(PW), ...divU, ...set(PANELS), ...i32(0), ...set(P), ...get(BP), ...set(DST));
+  const fullRow: number[] = [];
+  const zeroRow: number[] = [];
+  for (let h = 0; h < NV; h++) {
+    fullRow.push(...get(DST), ...get(SRC), ...v128Load(16 * h), ...v128Store(16 * h));
+    zeroRow.push(...get(DST), ...v128Zero, ...v128Store(16 * h));
+  }
   const partialRow = [
-    ...get(DST), ...v128Zero, ...v128Store(0), ...get(DST), ...v128Zero, ...v128Store(16),
+    ...zeroRow,
     ...i32(0), ...set(L),
     ...loop([
       ...get(DST), ...get(L), ...i32(4), ...mul, ...add,
@@ -200,15 +234,15 @@ function packer(): FunctionDef {
     ]),
   ];
   const kLoop = loop([
-    ...get(WIDTH), ...i32(8), ...geS, ...ifThen(fullRow, partialRow),
+    ...get(WIDTH), ...i32(PW), ...geS, ...ifThen(fullRow, partialRow),
     ...get(SRC), ...get(N), ...i32(4), ...mul, ...add, ...set(SRC),
-    ...get(DST), ...i32(32), ...add, ...set(DST),
+    ...get(DST), ...i32(4 * PW), ...add, ...set(DST),
     ...get(KK), ...i32(1), ...sub, 0x22, ...uleb(KK), ...brIf(0),
   ]);
   const panelLoop = loop([
-    ...get(N), ...get(P), ...i32(8), ...mul, ...sub, ...set(WIDTH),
-    ...i32(8), ...get(WIDTH), ...get(WIDTH), ...i32(8), ...geS, 0x1b, ...set(WIDTH),
-    ...get(B), ...get(P), ...i32(32), ...mul, ...add, ...set(SRC),
+    ...get(N), ...get(P), ...i32(PW), ...mul, ...sub, ...set(WIDTH),
+    ...i32(PW), ...get(WIDTH), ...get(WIDTH), ...i32(PW), ...geS, 0x1b, ...set(WIDTH),
+    ...get(B), ...get(P), ...i32(4 * PW), ...mul, ...add, ...set(SRC),
     ...get(K), ...set(KK),
     ...kLoop,
     ...get(P), ...i32(1), ...add, ...set(P),
@@ -219,8 +253,8 @@ function packer(): FunctionDef {
 }
 
 /** The module's bytes; `shared` must match the memory it will import (the threaded build's is shared). */
-export function gemmModuleBytes(shared: boolean, rowsPerTile = ROWS_PER_TILE): Uint8Array {
-  const functions = [microKernel(rowsPerTile), driver(0, rowsPerTile), packer()];
+export function gemmModuleBytes(shared: boolean, shape: TileShape = SEPARATE_ROUNDING_TILE): Uint8Array {
+  const functions = [microKernel(shape), driver(0, shape), packer(shape)];
   const types = functions.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0]);
   const memoryLimits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
   const name = (text: string) => [...uleb(text.length), ...[...text].map((c) => c.charCodeAt(0))];

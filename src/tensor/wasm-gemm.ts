@@ -1,15 +1,20 @@
 // Routes the wasm backend's float32 matrix products (BatchMatMul and _FusedMatMul of rank-2 or
 // single-batch operands, no transposes, linear or relu activation) to the register-blocked kernel
-// of wasm-gemm-module.ts: about 1.4x the rate of the XNNPACK kernel tfjs ships (37-40 vs 26 GFLOP/s
-// per core for 2048 x 1000 x 1000, CPU time, this machine). On the threaded build (shared memory)
-// large products are split into 64-row blocks that helper threads claim (wasm-gemm-worker.cjs).
-// Everything else goes to the stock kernels. Each output is summed in k order from the bias, one
-// rounding per multiply and per add, whichever thread computes it (test/tensor/wasm-gemm.test.ts).
+// of wasm-gemm-module.ts. Where the engine accepts relaxed SIMD (Node 20: enabled here at run time
+// with --experimental-wasm-relaxed-simd) the kernel uses f32x4.relaxed_madd, which V8 compiles to
+// vfmadd231ps on CPUs with FMA3: 54-56 GFLOP/s per core for 2048 x 1000 x 1000 (CPU time, this
+// machine; the 128-bit FMA peak measured here is ~63), against 42-44 with f32x4.mul + f32x4.add
+// and ~26 for the XNNPACK kernel tfjs ships. Without relaxed SIMD the separate multiply and add
+// kernel is used. On the threaded build (shared memory) large products are split into 64-row
+// blocks that helper threads claim (wasm-gemm-worker.cjs). Everything else goes to the stock
+// kernels. Each output is summed in k order from the bias (one rounding per fused multiply-add, or
+// per multiply and per add), whichever thread computes it (test/tensor/wasm-gemm.test.ts).
 import * as tf from '@tensorflow/tfjs';
 import { Worker } from 'node:worker_threads';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gemmModuleBytes } from './wasm-gemm-module.ts';
+import { setFlagsFromString } from 'node:v8';
+import { SEPARATE_ROUNDING_TILE, gemmModuleBytes, panelWidth, type TileShape } from './wasm-gemm-module.ts';
 
 type KernelArgs = Parameters<tf.KernelConfig['kernelFunc']>[0];
 
@@ -45,12 +50,79 @@ const [GEN, NEXT, COMPLETED, PARAMS, HELPED] = [0, 1, 2, 3, 13];
 
 interface Gemm {
   exports: GemmExports;
+  /** Columns per packed panel of B (the tile's width). */
+  panelWidth: number;
   /** Control words when helper threads share the work (shared memory only). */
   control?: Int32Array;
 }
 
 const instances = new WeakMap<WasmModule, Gemm>();
 let requestedThreads = 1;
+let fmaRequested = true;
+
+/**
+ * Tile of the fused multiply-add kernel. 4 x 8 and 3 x 12 measured the same (54-56 GFLOP/s);
+ * 5 x 8, 6 x 8 and 4 x 12 are 30-40% slower: V8 issues all of an iteration's broadcasts of A
+ * before its multiply-adds, so those tiles need more than the 15 allocatable xmm registers and spill.
+ */
+const FMA_TILE: TileShape = { rows: 4, vectors: 2, fma: true };
+
+/**
+ * f32x4.relaxed_madd(x, y, z) on lanes of (1 + 2^-12)^2 - (1 + 2^-11): 2^-24 when fused, 0 when
+ * the product is rounded first. Assembled like the GEMM module: (f32, f32, f32) -> f32.
+ */
+const MADD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7d, 0x7d, 0x7d, 0x01, 0x7d,
+  0x03, 0x02, 0x01, 0x00,
+  0x07, 0x08, 0x01, 0x04, 0x6d, 0x61, 0x64, 0x64, 0x00, 0x00,
+  0x0a, 0x16, 0x01, 0x14, 0x00,
+  0x20, 0x00, 0xfd, 0x13, 0x20, 0x01, 0xfd, 0x13, 0x20, 0x02, 0xfd, 0x13, // f32x4.splat of each parameter
+  0xfd, 0x85, 0x02, // f32x4.relaxed_madd
+  0xfd, 0x1f, 0x00, // f32x4.extract_lane 0
+  0x0b,
+]);
+
+/** How the multiply-adds of the SIMD kernel round. */
+export interface GemmArithmetic {
+  /** f32x4.relaxed_madd is in use. */
+  relaxedSimd: boolean;
+  /** Each multiply-add is rounded once (the CPU fuses it); false: product and sum rounded separately. */
+  fused: boolean;
+  /** Why relaxed SIMD is not in use, when it is not. */
+  reason?: string;
+}
+
+let arithmetic: GemmArithmetic | undefined;
+
+/**
+ * Turns on V8's relaxed SIMD (a flag on Node 20, set before the first module using it is compiled)
+ * and checks that it validates and runs; anything else keeps the separate multiply and add kernel.
+ */
+function probeRelaxedSimd(): GemmArithmetic {
+  try {
+    if (!WebAssembly.validate(MADD_PROBE)) setFlagsFromString('--experimental-wasm-relaxed-simd');
+    if (!WebAssembly.validate(MADD_PROBE)) return { relaxedSimd: false, fused: false, reason: 'this engine does not validate relaxed SIMD' };
+    const { madd } = new WebAssembly.Instance(new WebAssembly.Module(MADD_PROBE)).exports as { madd(x: number, y: number, z: number): number };
+    const x = 1 + 2 ** -12;
+    const result = madd(x, x, -(1 + 2 ** -11));
+    if (result !== 0 && result !== 2 ** -24) return { relaxedSimd: false, fused: false, reason: `relaxed_madd probe gave ${result}` };
+    return { relaxedSimd: true, fused: result !== 0 };
+  } catch (err) {
+    return { relaxedSimd: false, fused: false, reason: (err as Error).message };
+  }
+}
+
+/** The arithmetic of the SIMD kernel in this process (decided once, on first use). */
+export function gemmArithmetic(): GemmArithmetic {
+  if (!fmaRequested) return { relaxedSimd: false, fused: false, reason: 'disabled' };
+  arithmetic ??= probeRelaxedSimd();
+  return arithmetic;
+}
+
+function tileShape(): TileShape {
+  return gemmArithmetic().relaxedSimd ? FMA_TILE : SEPARATE_ROUNDING_TILE;
+}
 
 function backendMemory(wasm: WasmModule): WebAssembly.Memory | undefined {
   return wasm.wasmMemory ?? wasm.asm?.memory;
@@ -62,8 +134,9 @@ function gemmFor(backend: WasmBackendInternals): Gemm | undefined {
   const memory = backendMemory(backend.wasm);
   if (!memory) return undefined;
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const module = new WebAssembly.Module(gemmModuleBytes(shared) as BufferSource);
-  gemm = { exports: new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as GemmExports };
+  const shape = tileShape();
+  const module = new WebAssembly.Module(gemmModuleBytes(shared, shape) as BufferSource);
+  gemm = { exports: new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as GemmExports, panelWidth: panelWidth(shape) };
   if (shared && requestedThreads > 1) gemm.control = startHelpers(module, memory, requestedThreads - 1);
   instances.set(backend.wasm, gemm);
   return gemm;
@@ -144,27 +217,28 @@ function simdGemm(original: tf.KernelConfig, args: KernelArgs) {
   if (!operands || !gemm) return original.kernelFunc(args);
   const { a, b, bias, relu } = operands;
   const [m, k, n] = [a.shape[a.shape.length - 2], a.shape[a.shape.length - 1], b.shape[b.shape.length - 1]];
-  const panels = Math.ceil(n / 8);
+  const width = gemm.panelWidth;
+  const panels = Math.ceil(n / width);
   // The stock kernels' output shape: the longer list of (unit) batch dimensions, then [m, n].
   const batchDims = (a.shape.length >= b.shape.length ? a : b).shape.slice(0, -2);
   const out = backend.makeOutput([...batchDims, m, n], 'float32');
-  // Scratch: B packed into 8-column panels, then the bias padded to whole panels.
-  const packedBytes = panels * k * 32;
-  const scratch = backend.wasm._malloc(packedBytes + panels * 32);
+  // Scratch: B packed into panels of `width` columns, then the bias padded to whole panels.
+  const packedBytes = panels * k * width * 4;
+  const scratch = backend.wasm._malloc(packedBytes + panels * width * 4);
   try {
     const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
     let biasAddress = 0;
     if (bias) {
       biasAddress = scratch + packedBytes;
       const buffer = backendMemory(backend.wasm)!.buffer;
-      const padded = new Float32Array(buffer, biasAddress, panels * 8);
+      const padded = new Float32Array(buffer, biasAddress, panels * width);
       padded.fill(0);
       padded.set(new Float32Array(buffer, offset(bias), n));
     }
     gemm.exports.pack(offset(b), scratch, k, n);
     const params = [offset(a), scratch, offset(out), biasAddress, m, n, k, relu ? 1 : 0];
     const blocks = Math.ceil(m / ROW_BLOCK);
-    runBlocks(m * n * k >= PARALLEL_MIN_MULTIPLY_ADDS ? gemm : { exports: gemm.exports }, params, blocks);
+    runBlocks(m * n * k >= PARALLEL_MIN_MULTIPLY_ADDS ? gemm : { exports: gemm.exports, panelWidth: width }, params, blocks);
   } finally {
     backend.wasm._free(scratch);
   }
@@ -185,12 +259,14 @@ let installed = false;
 
 /**
  * Re-registers BatchMatMul and _FusedMatMul on wasm so eligible products use the SIMD kernel, on
- * `threads` threads when the backend's memory is shared (the threaded build), else on one.
- * Must run before the transposed-matMul fix wraps these kernels (the fix then hands this kernel
- * products whose operands it has already transposed). Idempotent.
+ * `threads` threads when the backend's memory is shared (the threaded build), else on one, with
+ * fused multiply-adds when `fma` and the engine has relaxed SIMD. Must run before the
+ * transposed-matMul fix wraps these kernels (the fix then hands this kernel products whose
+ * operands it has already transposed). Idempotent.
  */
-export function installWasmSimdGemm(threads = 1): void {
+export function installWasmSimdGemm(threads = 1, fma = true): void {
   requestedThreads = threads;
+  fmaRequested = fma;
   if (installed) return;
   for (const name of ['BatchMatMul', '_FusedMatMul']) {
     const original = tf.getKernel(name, 'wasm');

@@ -1,10 +1,12 @@
 // The SIMD matrix-product kernel (src/tensor/wasm-gemm.ts) on the wasm backend: for every shape
 // class it takes (rows not a multiple of 4, columns not a multiple of 8, K = 1, bias, relu) each
-// output must equal the float32 sum accumulated in k order from the bias, bit for bit; products it
-// leaves to the stock kernels (batches, transposes, other activations) must still agree with the cpu
-// backend (1e-5 of scale); nothing may leak.
+// output must equal the float32 sum accumulated in k order from the bias, bit for bit, with one
+// rounding per multiply-add when the kernel fuses them (relaxed SIMD on an FMA CPU) or one per
+// multiply and per add otherwise; products it leaves to the stock kernels (batches, transposes,
+// other activations) must still agree with the cpu backend (1e-5 of scale); nothing may leak.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { tf, initBackend } from '../../src/tensor/backend.ts';
+import { gemmArithmetic } from '../../src/tensor/wasm-gemm.ts';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -15,13 +17,42 @@ function values(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.7311 + seed) * (1 + (i % 5)));
 }
 
-/** C = bias + A B with one float32 rounding per multiply and per add, summed in k order. */
+const bits = new DataView(new ArrayBuffer(8));
+
+/** The neighbouring float64 of x towards the sign of `direction` (x finite, nonzero steps). */
+function nextFloat64(x: number, direction: number): number {
+  bits.setFloat64(0, x);
+  const up = (direction > 0) === (x >= 0);
+  bits.setBigUint64(0, bits.getBigUint64(0) + (up ? 1n : -1n));
+  return bits.getFloat64(0);
+}
+
+/**
+ * float32 fused multiply-add x y + z, rounded once. x y is exact in float64 (24 + 24 bits); the
+ * sum is rounded to odd in float64 (TwoSum gives the exact error), and a round-to-odd result with
+ * 53 >= 24 + 2 bits rounds to float32 exactly as the exact sum would.
+ */
+export function fmaF32(x: number, y: number, z: number): number {
+  const p = x * y;
+  const s = p + z;
+  const bp = s - z;
+  const error = p - bp + (z - (s - bp));
+  if (error === 0 || !Number.isFinite(s)) return Math.fround(s);
+  bits.setFloat64(0, s);
+  const odd = (bits.getUint32(4) & 1) === 1;
+  return Math.fround(odd ? s : nextFloat64(s, error));
+}
+
+/** C = bias + A B summed in k order, each multiply-add rounded once (fused) or product and sum separately. */
 function reference(a: Float32Array, b: Float32Array, m: number, k: number, n: number, bias?: Float32Array, relu = false): Float32Array {
+  const fused = gemmArithmetic().fused;
   const c = new Float32Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       let s = bias ? bias[j] : 0;
-      for (let p = 0; p < k; p++) s = Math.fround(s + Math.fround(a[i * k + p] * b[p * n + j]));
+      for (let p = 0; p < k; p++) {
+        s = fused ? fmaF32(a[i * k + p], b[p * n + j], s) : Math.fround(s + Math.fround(a[i * k + p] * b[p * n + j]));
+      }
       c[i * n + j] = relu ? Math.max(s, 0) : s;
     }
   }
@@ -29,6 +60,30 @@ function reference(a: Float32Array, b: Float32Array, m: number, k: number, n: nu
 }
 
 describe('SIMD matrix product on wasm', () => {
+  it('the float32 fused multiply-add reference rounds once (closed-form cases)', () => {
+    const x = 1 + 2 ** -12;
+    // (1 + 2^-12)^2 - (1 + 2^-11) = 2^-24 exactly; rounding the product first loses it.
+    expect(fmaF32(x, x, -(1 + 2 ** -11))).toBe(2 ** -24);
+    expect(Math.fround(Math.fround(x * x) - (1 + 2 ** -11))).toBe(0);
+    // 1 + 2^-24 + 2^-60 lies just above the float32 midpoint 1 + 2^-24: rounds up to 1 + 2^-23
+    // (a double-rounded sum would see the tie and round to 1).
+    expect(fmaF32(2 ** -30, 2 ** -30, 1 + 2 ** -24)).toBe(1 + 2 ** -23);
+    expect(fmaF32(-(2 ** -30), 2 ** -30, 1 + 2 ** -24)).toBe(1);
+    expect(fmaF32(3, 5, 7)).toBe(22);
+  });
+
+  it('uses fused multiply-adds where this engine and CPU have them, else separate roundings', () => {
+    const { relaxedSimd, fused } = gemmArithmetic();
+    // Fused rounding is only possible through relaxed SIMD; the product checks below pin which one runs.
+    if (fused) expect(relaxedSimd).toBe(true);
+    const a = tf.tensor2d([1 + 2 ** -12, 1, 1, 1], [4, 1]);
+    const b = tf.tensor2d(Array.from({ length: 1024 }, () => 1 + 2 ** -12), [1, 1024]);
+    const bias = tf.fill([1024], -(1 + 2 ** -11));
+    const got = tf.tidy(() => tf.fused.matMul({ a, b, bias }).dataSync()[0]);
+    expect(got).toBe(fused ? 2 ** -24 : 0);
+    tf.dispose([a, b, bias]);
+  });
+
   const shapes: [number, number, number][] = [
     [64, 64, 64],
     [67, 33, 29],
