@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { initBackend } from '../src/tensor/backend.ts';
 import { formatNumber } from '../src/io/tables.ts';
-import { gemmArithmetic } from '../src/tensor/wasm-gemm.ts';
+import { describeGemmArithmetic } from '../src/tensor/wasm-gemm.ts';
 import { matMulProbe, modelStepThroughput, plainMlpThroughput, type ThroughputResult } from './train-throughput.ts';
 
 const args = process.argv.slice(2);
@@ -19,14 +19,6 @@ const only = option('cases')?.split(',');
 const batch = option('batch') === undefined ? undefined : Number(option('batch'));
 const info = await initBackend(option('backend'));
 process.stderr.write(`backend ${info.name}${info.wasmThreads ? `, ${info.wasmThreads} thread(s)` : ''}${info.skipped.length ? ` (skipped: ${info.skipped.join('; ')})` : ''}\n`);
-
-/** How the SIMD matrix product rounds (wasm only; known once the first product has run). */
-function kernelNote(): string {
-  if (info.name !== 'wasm') return '';
-  const arithmetic = gemmArithmetic();
-  if (arithmetic.fused) return 'SIMD matrix product: fused multiply-add (relaxed SIMD)';
-  return `SIMD matrix product: separate multiply and add${arithmetic.reason ? ` (${arithmetic.reason})` : ''}`;
-}
 
 const CASES: [string, () => ThroughputResult][] = [
   ['matmul-1024', () => matMulProbe()],
@@ -58,4 +50,4 @@ if (args.includes('--json')) {
     process.stdout.write(`| ${r.case} | ${r.batch ?? ''} | ${formatNumber(r.msPerStep, 4)} | ${cpu} | ${formatNumber(r.statesPerSec, 4)} | ${formatNumber(r.gflops, 3)} | ${share} |\n`);
   }
 }
-if (kernelNote()) process.stderr.write(`${kernelNote()}\n`);
+if (info.name === 'wasm') process.stderr.write(`${describeGemmArithmetic()}\n`);

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { initBackend, measureMatMulGflops } from '../tensor/backend.ts';
 import { PACKAGE_VERSION } from '../io/package-version.ts';
+import { describeGemmArithmetic } from '../tensor/wasm-gemm.ts';
 
 export function registerInfo(program: Command): void {
   program
@@ -20,7 +21,9 @@ export function registerInfo(program: Command): void {
         `backend ${info.name} (tfjs backend "${info.tfName}")${info.wasmTransposeFix ? ', transposed-matMul fix on' : ''}${info.wasmThreads ? `, ${info.wasmThreads} wasm thread(s) (DEQN_WASM_THREADS)` : ''}`,
         ...info.skipped.map((s) => `  skipped ${s}`),
         `matMul ${n}x${n} float32: ${gflops.toFixed(1)} GFLOP/s`,
+        ...(info.name === 'wasm' ? [describeGemmArithmetic()] : []),
       ];
       process.stdout.write(lines.join('\n') + '\n');
     });
 }
+

@@ -115,9 +115,18 @@ function probeRelaxedSimd(): GemmArithmetic {
 
 /** The arithmetic of the SIMD kernel in this process (decided once, on first use). */
 export function gemmArithmetic(): GemmArithmetic {
+  if (!installed) return { relaxedSimd: false, fused: false, reason: 'SIMD matrix product not installed' };
   if (!fmaRequested) return { relaxedSimd: false, fused: false, reason: 'disabled' };
   arithmetic ??= probeRelaxedSimd();
   return arithmetic;
+}
+
+/** One line for `deqn info` and the benchmarks. */
+export function describeGemmArithmetic(): string {
+  if (!installed) return 'SIMD matrix product: off (stock XNNPACK kernels)';
+  const arithmetic = gemmArithmetic();
+  if (arithmetic.fused) return 'SIMD matrix product: fused multiply-add (relaxed SIMD)';
+  return `SIMD matrix product: separate multiply and add${arithmetic.reason ? ` (${arithmetic.reason})` : ''}`;
 }
 
 function tileShape(): TileShape {
