@@ -109,8 +109,8 @@ async function activate(name: BackendName, skipped: string[]): Promise<boolean> 
   if (name === 'wasm') {
     await import('@tensorflow/tfjs-backend-wasm');
     if (await activateWasm(skipped)) {
-      if (optimisationEnabled('simd-gemm')) installWasmSimdGemm(wasmThreads, optimisationEnabled('fma'));
       installWasmTransposedMatMulFix();
+      if (optimisationEnabled('simd-gemm')) installWasmSimdGemm(wasmThreads, optimisationEnabled('fma'));
       if (optimisationEnabled('tiled-transpose')) installWasmTiledTranspose();
       if (optimisationEnabled('shared-identity')) installWasmSharedIdentity();
       if (optimisationEnabled('row-tile')) installWasmRowTile();

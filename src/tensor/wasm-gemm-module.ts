@@ -74,6 +74,7 @@ const f32x4Max = simd(0xe9);
 // Relaxed SIMD (opcode 0x105, encoded as the LEB128 0x85 0x02): needs --experimental-wasm-relaxed-simd on Node 20.
 const f32x4RelaxedMadd = simd(0x105);
 const extractLane = (lane: number) => [...simd(0x1f), lane];
+const f32x4ReplaceLane = (lane: number) => [...simd(0x20), lane];
 const f32Store = (offset: number) => [0x38, ...mem(2, offset)];
 const f32Load = (offset: number) => [0x2a, ...mem(2, offset)];
 const f32Store0 = [0x38, ...mem(2, 0)];
@@ -96,19 +97,20 @@ function encodeFunction(f: FunctionDef): number[] {
 }
 
 /**
- * micro(rows, a, lda, bp, K, c, ldc, bias, width, relu): C[rows x width] at c = (bias +) A[rows x K]
- * at a times the packed panel at bp; rows 1..MR (missing rows repeat the last row's loads, whose
- * results are not stored), width 1..panel width valid columns, bias the address of a panel's
- * padded floats or 0.
+ * micro(rows, a, lda, bp, K, c, ldc, bias, width, relu, kStride): C[rows x width] at c = (bias +)
+ * A[rows x K] times the packed panel at bp, where A's element (r, k) is at a + r lda + k kStride
+ * (bytes; kStride 4 for row-major A, the row count times 4 for A stored transposed); rows 1..MR
+ * (missing rows repeat the last row's loads, whose results are not stored), width 1..panel width
+ * valid columns, bias the address of a panel's padded floats or 0.
  */
 function microKernel(shape: TileShape): FunctionDef {
   const { rows: MR, vectors: NV, fma } = shape;
   const PW = 4 * NV;
-  // params 0..9; locals: acc (NV per row, v128), b_0..b_{NV-1}, a (v128), k, pa_0..pa_{MR-1}, pb (i32)
-  const [ROWS, A, LDA, BP, K, C, LDC, BIAS, WIDTH, RELU] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const acc = (r: number, h: number) => 10 + NV * r + h;
-  const bv = (h: number) => 10 + NV * MR + h;
-  const AV = 10 + NV * MR + NV;
+  // params 0..10; locals: acc (NV per row, v128), b_0..b_{NV-1}, a (v128), k, pa_0..pa_{MR-1}, pb (i32)
+  const [ROWS, A, LDA, BP, K, C, LDC, BIAS, WIDTH, RELU, KSTRIDE] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const acc = (r: number, h: number) => 11 + NV * r + h;
+  const bv = (h: number) => 11 + NV * MR + h;
+  const AV = 11 + NV * MR + NV;
   const KK = AV + 1;
   const pa = (r: number) => KK + 1 + r;
   const PB = KK + 1 + MR;
@@ -138,7 +140,7 @@ function microKernel(shape: TileShape): FunctionDef {
       const update = fma ? [...get(AV), ...get(bv(h)), ...get(acc(r, h)), ...f32x4RelaxedMadd] : [...get(acc(r, h)), ...get(AV), ...get(bv(h)), ...f32x4Mul, ...f32x4Add];
       step.push(...update, ...set(acc(r, h)));
     }
-    step.push(...get(pa(r)), ...i32(4), ...add, ...set(pa(r)));
+    step.push(...get(pa(r)), ...get(KSTRIDE), ...add, ...set(pa(r)));
   }
   step.push(...get(PB), ...i32(4 * PW), ...add, ...set(PB), ...get(KK), ...i32(1), ...sub, 0x22, ...uleb(KK) /* tee */, ...brIf(0));
   body.push(...get(BP), ...set(PB), ...get(K), ...set(KK), ...loop(step));
@@ -157,35 +159,40 @@ function microKernel(shape: TileShape): FunctionDef {
     }
     body.push(...i32(r), ...get(ROWS), ...ltS, ...ifThen([...get(WIDTH), ...i32(PW), ...geS, ...ifThen(full, lanes)]));
   }
-  return { params: new Array(10).fill(I32), locals: [...new Array(NV * MR + NV + 1).fill(V128), ...new Array(MR + 2).fill(I32)], body };
+  return { params: new Array(11).fill(I32), locals: [...new Array(NV * MR + NV + 1).fill(V128), ...new Array(MR + 2).fill(I32)], body };
 }
 
 /**
- * gemm(a, bp, c, bias, M, N, K, relu, i0, i1): rows i0..i1 of C = A B (+ bias, relu) with B packed
- * by `pack`; bias is the address of (panels x panel width) padded floats or 0. Panels outside, row
- * tiles inside, so a panel (K x panel width floats) stays in cache while the rows of A stream past it.
+ * gemm(a, bp, c, bias, M, N, K, flags, i0, i1): rows i0..i1 of C = A B (+ bias, relu) with B packed
+ * by `pack` or `packTransposed`; bias is the address of (panels x panel width) padded floats or 0;
+ * flags: 1 = relu, 2 = A is stored transposed ([K, M] row-major). Panels outside, row tiles
+ * inside, so a panel (K x panel width floats) stays in cache while the rows of A stream past it.
  */
 function driver(microIndex: number, shape: TileShape): FunctionDef {
   const MR = shape.rows;
   const PW = 4 * shape.vectors;
-  const [A, BP, C, BIAS, , N, K, RELU, I0, I1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const [P, PANELS, I, WIDTH, ROWS] = [10, 11, 12, 13, 14];
+  const [A, BP, C, BIAS, M, N, K, FLAGS, I0, I1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [P, PANELS, I, WIDTH, ROWS, RS, KS] = [10, 11, 12, 13, 14, 15, 16];
   const body: number[] = [];
   body.push(...get(N), ...i32(PW - 1), ...add, ...i32(PW), ...divU, ...set(PANELS), ...i32(0), ...set(P));
+  // Byte strides of A between rows (RS) and between k (KS): row-major [M, K], or transposed [K, M].
+  const transposedA = [...get(FLAGS), ...i32(2), 0x71 /* and */];
+  body.push(...transposedA, ...ifThen([...i32(4), ...set(RS), ...get(M), ...i32(4), ...mul, ...set(KS)], [...get(K), ...i32(4), ...mul, ...set(RS), ...i32(4), ...set(KS)]));
   const rowLoop = loop([
     // rows = min(MR, i1 - i)
     ...get(I1), ...get(I), ...sub, ...set(ROWS),
     ...i32(MR), ...get(ROWS), ...get(ROWS), ...i32(MR), ...geS, 0x1b, ...set(ROWS),
     ...get(ROWS),
-    ...get(A), ...get(I), ...get(K), ...mul, ...i32(4), ...mul, ...add, // a + i*K*4
-    ...get(K), ...i32(4), ...mul, // lda
+    ...get(A), ...get(I), ...get(RS), ...mul, ...add, // a + i*RS
+    ...get(RS), // lda
     ...get(BP), ...get(P), ...get(K), ...mul, ...i32(4 * PW), ...mul, ...add, // panel address
     ...get(K),
     ...get(C), ...get(I), ...get(N), ...mul, ...get(P), ...i32(PW), ...mul, ...add, ...i32(4), ...mul, ...add, // c + (i*N + p*PW)*4
     ...get(N), ...i32(4), ...mul, // ldc
     ...get(BIAS), ...eqz, ...ifThenValue([...i32(0)], [...get(BIAS), ...get(P), ...i32(4 * PW), ...mul, ...add]),
     ...get(WIDTH),
-    ...get(RELU),
+    ...get(FLAGS), ...i32(1), 0x71, // relu
+    ...get(KS),
     ...call(microIndex),
     ...get(I), ...get(ROWS), ...add, ...set(I),
     ...get(I), ...get(I1), ...ltS, ...brIf(0),
@@ -200,7 +207,7 @@ function driver(microIndex: number, shape: TileShape): FunctionDef {
     ...get(P), ...get(PANELS), ...ltS, ...brIf(0),
   ]);
   body.push(...get(PANELS), ...eqz, ...eqz, ...ifThen(panelLoop));
-  return { params: new Array(10).fill(I32), locals: new Array(5).fill(I32), body };
+  return { params: new Array(10).fill(I32), locals: new Array(7).fill(I32), body };
 }
 
 /** if/else yielding an i32. */
@@ -252,9 +259,93 @@ function packer(shape: TileShape): FunctionDef {
   return { params: [I32, I32, I32, I32], locals: new Array(7).fill(I32), body };
 }
 
+/**
+ * packTransposed(bt, bp, K, N): B = Bt^T for Bt [N, K] row-major, into the same panels as `pack`
+ * (so a transposed operand needs no separate transpose). Each column of a panel is one row of Bt,
+ * read contiguously and written at the panel's row stride; partial panels are zeroed first.
+ */
+function transposingPacker(shape: TileShape): FunctionDef {
+  const PW = 4 * shape.vectors;
+  const [BT, BP, K, N] = [0, 1, 2, 3];
+  const [P, PANELS, KK, SRC, DST, L, WIDTH, END] = [4, 5, 6, 7, 8, 9, 10, 11];
+  const body: number[] = [];
+  body.push(...get(N), ...i32(PW - 1), ...add, ...i32(PW), ...divU, ...set(PANELS), ...i32(0), ...set(P));
+  const zeroPanel = [
+    // DST runs over the panel's K * PW floats.
+    ...get(BP), ...get(P), ...get(K), ...mul, ...i32(4 * PW), ...mul, ...add, ...set(DST),
+    ...get(DST), ...get(K), ...i32(4 * PW), ...mul, ...add, ...set(END),
+    ...loop([...get(DST), ...v128Zero, ...v128Store(0), ...get(DST), ...i32(16), ...add, 0x22, ...uleb(DST), ...get(END), ...ltS, ...brIf(0)]),
+  ];
+  const column = loop([
+    // SRC = bt + (p*PW + l) * K * 4, DST = panel + l * 4; K floats from SRC to DST at stride PW * 4.
+    ...get(BT), ...get(P), ...i32(PW), ...mul, ...get(L), ...add, ...get(K), ...mul, ...i32(4), ...mul, ...add, ...set(SRC),
+    ...get(BP), ...get(P), ...get(K), ...mul, ...i32(4 * PW), ...mul, ...add, ...get(L), ...i32(4), ...mul, ...add, ...set(DST),
+    ...get(K), ...set(KK),
+    ...loop([
+      ...get(DST), ...get(SRC), ...f32Load(0), ...f32Store0,
+      ...get(SRC), ...i32(4), ...add, ...set(SRC),
+      ...get(DST), ...i32(4 * PW), ...add, ...set(DST),
+      ...get(KK), ...i32(1), ...sub, 0x22, ...uleb(KK), ...brIf(0),
+    ]),
+    ...get(L), ...i32(1), ...add, 0x22, ...uleb(L), ...get(WIDTH), ...ltS, ...brIf(0),
+  ]);
+  const panelLoop = loop([
+    ...get(N), ...get(P), ...i32(PW), ...mul, ...sub, ...set(WIDTH),
+    ...i32(PW), ...get(WIDTH), ...get(WIDTH), ...i32(PW), ...geS, 0x1b, ...set(WIDTH),
+    ...get(WIDTH), ...i32(PW), ...ltS, ...ifThen(zeroPanel),
+    ...i32(0), ...set(L),
+    ...column,
+    ...get(P), ...i32(1), ...add, ...set(P),
+    ...get(P), ...get(PANELS), ...ltS, ...brIf(0),
+  ]);
+  body.push(...get(PANELS), ...eqz, ...eqz, ...get(K), ...eqz, ...eqz, 0x71, ...ifThen(panelLoop));
+  return { params: [I32, I32, I32, I32], locals: new Array(8).fill(I32), body };
+}
+
+/**
+ * gemv(a, b, acc, N, K): acc[0..N) += sum over k of a[k] B[k, :] for B [K, N] row-major, in k order,
+ * with the same multiply-add as the micro-kernel; acc holds ceil(N/4)*4 floats (the caller starts
+ * it at the bias or zero). One-row products (bias gradients as ones x dz) need no packed copy of B.
+ */
+function vectorProduct(shape: TileShape): FunctionDef {
+  const [A, B, ACC, N, K] = [0, 1, 2, 3, 4];
+  const [AV, BV] = [5, 6];
+  const [KK, SRC, DST, J, FULL, ROW, L] = [7, 8, 9, 10, 11, 12, 13];
+  const madd = (target: number[]) => (shape.fma ? [...get(AV), ...get(BV), ...target, ...f32x4RelaxedMadd] : [...target, ...get(AV), ...get(BV), ...f32x4Mul, ...f32x4Add]);
+  const body: number[] = [];
+  body.push(...get(N), ...i32(-4), 0x71, ...set(FULL)); // columns in whole vectors
+  body.push(...get(B), ...set(ROW), ...get(A), ...set(SRC), ...get(K), ...set(KK));
+  const tailLanes: number[] = [];
+  for (let l = 0; l < 3; l++) {
+    // lane l of the tail vector: B[k, FULL + l] when FULL + l < N
+    tailLanes.push(...i32(l), ...get(N), ...get(FULL), ...sub, ...ltS, ...ifThen([...get(BV), ...get(ROW), ...get(FULL), ...i32(4), ...mul, ...add, ...f32Load(4 * l), ...f32x4ReplaceLane(l), ...set(BV)]));
+  }
+  const kLoop = loop([
+    ...get(SRC), ...load32Splat, ...set(AV),
+    ...i32(0), ...set(J),
+    ...get(FULL),
+    ...ifThen(loop([
+      ...get(ACC), ...get(J), ...i32(4), ...mul, ...add, ...set(DST),
+      ...get(ROW), ...get(J), ...i32(4), ...mul, ...add, ...v128Load(0), ...set(BV),
+      ...get(DST), ...madd([...get(DST), ...v128Load(0)]), ...v128Store(0),
+      ...get(J), ...i32(4), ...add, 0x22, ...uleb(J), ...get(FULL), ...ltS, ...brIf(0),
+    ])),
+    ...get(N), ...get(FULL), ...sub, ...ifThen([
+      ...v128Zero, ...set(BV), ...tailLanes,
+      ...get(ACC), ...get(FULL), ...i32(4), ...mul, ...add, ...set(DST),
+      ...get(DST), ...madd([...get(DST), ...v128Load(0)]), ...v128Store(0),
+    ]),
+    ...get(SRC), ...i32(4), ...add, ...set(SRC),
+    ...get(ROW), ...get(N), ...i32(4), ...mul, ...add, ...set(ROW),
+    ...get(KK), ...i32(1), ...sub, 0x22, ...uleb(KK), ...brIf(0),
+  ]);
+  body.push(...get(K), ...i32(0), 0x4a /* gt_s */, ...ifThen(kLoop));
+  return { params: new Array(5).fill(I32), locals: [V128, V128, ...new Array(7).fill(I32)], body };
+}
+
 /** The module's bytes; `shared` must match the memory it will import (the threaded build's is shared). */
 export function gemmModuleBytes(shared: boolean, shape: TileShape = SEPARATE_ROUNDING_TILE): Uint8Array {
-  const functions = [microKernel(shape), driver(0, shape), packer(shape)];
+  const functions = [microKernel(shape), driver(0, shape), packer(shape), transposingPacker(shape), vectorProduct(shape)];
   const types = functions.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0]);
   const memoryLimits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
   const name = (text: string) => [...uleb(text.length), ...[...text].map((c) => c.charCodeAt(0))];
@@ -265,7 +356,7 @@ export function gemmModuleBytes(shared: boolean, shape: TileShape = SEPARATE_ROU
     ...section(1, vec(types)),
     ...section(2, imports),
     ...section(3, vec(functions.map((_, i) => uleb(i)))),
-    ...section(7, vec([exportEntry('gemm', 1), exportEntry('pack', 2)])),
+    ...section(7, vec([exportEntry('gemm', 1), exportEntry('pack', 2), exportEntry('packTransposed', 3), exportEntry('gemv', 4)])),
     ...section(10, vec(functions.map(encodeFunction))),
   ];
   return new Uint8Array(bytes);

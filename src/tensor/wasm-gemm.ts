@@ -1,6 +1,8 @@
 // Routes the wasm backend's float32 matrix products (BatchMatMul and _FusedMatMul of rank-2 or
-// single-batch operands, no transposes, linear or relu activation) to the register-blocked kernel
-// of wasm-gemm-module.ts. Where the engine accepts relaxed SIMD (Node 20: enabled here at run time
+// single-batch operands, linear or relu activation) to the register-blocked kernel of
+// wasm-gemm-module.ts. Transposed operands are read in place (A by strides, B while packing it),
+// so the backward pass of a dense layer materialises no transposes; one-row products (bias
+// gradients) skip the packing. Where the engine accepts relaxed SIMD (Node 20: enabled here at run time
 // with --experimental-wasm-relaxed-simd) the kernel uses f32x4.relaxed_madd, which V8 compiles to
 // vfmadd231ps on CPUs with FMA3: 54-56 GFLOP/s per core for 2048 x 1000 x 1000 (CPU time, this
 // machine; the 128-bit FMA peak measured here is ~63), against 42-44 with f32x4.mul + f32x4.add
@@ -33,8 +35,11 @@ interface WasmBackendInternals {
 }
 
 interface GemmExports {
-  gemm(a: number, bp: number, c: number, bias: number, m: number, n: number, k: number, relu: number, i0: number, i1: number): void;
+  /** flags: 1 = relu, 2 = A stored transposed. */
+  gemm(a: number, bp: number, c: number, bias: number, m: number, n: number, k: number, flags: number, i0: number, i1: number): void;
   pack(b: number, bp: number, k: number, n: number): void;
+  packTransposed(bt: number, bp: number, k: number, n: number): void;
+  gemv(a: number, b: number, acc: number, n: number, k: number): void;
 }
 
 /** Rows of A per call: a block of A stays in cache while every panel of B streams past it. */
@@ -167,8 +172,8 @@ function startHelpers(module: WebAssembly.Module, memory: WebAssembly.Memory, co
 /** Runs row blocks until none are left: blocks go to whichever thread claims them first. */
 function runBlocks(gemm: Gemm, params: number[], blocks: number): void {
   const run = (block: number) => {
-    const [a, bp, c, bias, m, n, k, relu] = params;
-    gemm.exports.gemm(a, bp, c, bias, m, n, k, relu, block * ROW_BLOCK, Math.min(m, (block + 1) * ROW_BLOCK));
+    const [a, bp, c, bias, m, n, k, flags] = params;
+    gemm.exports.gemm(a, bp, c, bias, m, n, k, flags, block * ROW_BLOCK, Math.min(m, (block + 1) * ROW_BLOCK));
   };
   const ctl = gemm.control;
   if (!ctl) {
@@ -200,23 +205,34 @@ interface Operands {
   b: tf.TensorInfo;
   bias?: tf.TensorInfo;
   relu: boolean;
+  /** A is stored [K, M] (the product uses its transpose). */
+  transposeA: boolean;
+  /** B is stored [N, K]. */
+  transposeB: boolean;
+  m: number;
+  k: number;
+  n: number;
 }
 
 /** The product this kernel takes, or undefined for the stock kernel. */
 function eligible(args: KernelArgs): Operands | undefined {
   const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
   const attrs = args.attrs as { transposeA?: boolean; transposeB?: boolean; activation?: string };
-  if (!a || !b || attrs.transposeA || attrs.transposeB || preluActivationWeights) return undefined;
+  if (!a || !b || preluActivationWeights) return undefined;
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return undefined;
   // Rank 2, or leading (batch) dimensions that are all 1.
   if (![...a.shape.slice(0, -2), ...b.shape.slice(0, -2)].every((d) => d === 1)) return undefined;
   const activation = attrs.activation ?? 'linear';
   if (activation !== 'linear' && activation !== 'relu') return undefined;
-  if (bias && (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== b.shape[b.shape.length - 1])) return undefined;
-  const [m, k, n] = [a.shape[a.shape.length - 2], a.shape[a.shape.length - 1], b.shape[b.shape.length - 1]];
-  if (b.shape[b.shape.length - 2] !== k) return undefined;
+  const [transposeA, transposeB] = [attrs.transposeA === true, attrs.transposeB === true];
+  const [a0, a1] = a.shape.slice(-2);
+  const [b0, b1] = b.shape.slice(-2);
+  const [m, k] = transposeA ? [a1, a0] : [a0, a1];
+  const n = transposeB ? b0 : b1;
+  if ((transposeB ? b1 : b0) !== k) return undefined;
+  if (bias && (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== n)) return undefined;
   if (m === 0 || k === 0 || n === 0 || m * n * k < MIN_MULTIPLY_ADDS) return undefined;
-  return { a, b, bias, relu: activation === 'relu' };
+  return { a, b, bias, relu: activation === 'relu', transposeA, transposeB, m, k, n };
 }
 
 function simdGemm(original: tf.KernelConfig, args: KernelArgs) {
@@ -224,18 +240,50 @@ function simdGemm(original: tf.KernelConfig, args: KernelArgs) {
   const backend = args.backend as unknown as WasmBackendInternals;
   const gemm = operands && gemmFor(backend);
   if (!operands || !gemm) return original.kernelFunc(args);
-  const { a, b, bias, relu } = operands;
-  const [m, k, n] = [a.shape[a.shape.length - 2], a.shape[a.shape.length - 1], b.shape[b.shape.length - 1]];
-  const width = gemm.panelWidth;
-  const panels = Math.ceil(n / width);
+  const { a, b, m, n } = operands;
   // The stock kernels' output shape: the longer list of (unit) batch dimensions, then [m, n].
   const batchDims = (a.shape.length >= b.shape.length ? a : b).shape.slice(0, -2);
   const out = backend.makeOutput([...batchDims, m, n], 'float32');
+  const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  // One row (a bias gradient, ones x dz): no packed copy of B; A's single row is contiguous either way.
+  if (m === 1 && !operands.transposeB) vectorTimesMatrix(backend, gemm, operands, offset, offset(out));
+  else matrixProduct(backend, gemm, operands, offset, offset(out));
+  return out;
+}
+
+type Offset = (t: tf.TensorInfo) => number;
+
+/** C = A B (+ bias, relu) for a one-row A, accumulated in a padded scratch row, then copied out. */
+function vectorTimesMatrix(backend: WasmBackendInternals, gemm: Gemm, operands: Operands, offset: Offset, outAddress: number): void {
+  const { a, b, bias, relu, k, n } = operands;
+  const padded = Math.ceil(n / 4) * 4;
+  const scratch = backend.wasm._malloc(padded * 4);
+  try {
+    const buffer = backendMemory(backend.wasm)!.buffer;
+    const acc = new Float32Array(buffer, scratch, padded);
+    acc.fill(0);
+    if (bias) acc.set(new Float32Array(buffer, offset(bias), n));
+    gemm.exports.gemv(offset(a), offset(b), scratch, n, k);
+    // Views again: the product allocates nothing, but a view must not outlive a memory growth.
+    const result = new Float32Array(buffer, scratch, n);
+    const out = new Float32Array(buffer, outAddress, n);
+    // Math.max(x, 0) is relu as the micro-kernel's f32x4.max(x, 0) computes it (+0 for -0, NaN kept).
+    if (relu) for (let j = 0; j < n; j++) out[j] = Math.max(result[j], 0);
+    else out.set(result);
+  } finally {
+    backend.wasm._free(scratch);
+  }
+}
+
+/** C = A B (+ bias, relu) by the register-blocked kernel on packed panels of B, split across threads when large. */
+function matrixProduct(backend: WasmBackendInternals, gemm: Gemm, operands: Operands, offset: Offset, outAddress: number): void {
+  const { a, b, bias, relu, transposeA, transposeB, m, k, n } = operands;
+  const width = gemm.panelWidth;
+  const panels = Math.ceil(n / width);
   // Scratch: B packed into panels of `width` columns, then the bias padded to whole panels.
   const packedBytes = panels * k * width * 4;
   const scratch = backend.wasm._malloc(packedBytes + panels * width * 4);
   try {
-    const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
     let biasAddress = 0;
     if (bias) {
       biasAddress = scratch + packedBytes;
@@ -244,14 +292,15 @@ function simdGemm(original: tf.KernelConfig, args: KernelArgs) {
       padded.fill(0);
       padded.set(new Float32Array(buffer, offset(bias), n));
     }
-    gemm.exports.pack(offset(b), scratch, k, n);
-    const params = [offset(a), scratch, offset(out), biasAddress, m, n, k, relu ? 1 : 0];
+    if (transposeB) gemm.exports.packTransposed(offset(b), scratch, k, n);
+    else gemm.exports.pack(offset(b), scratch, k, n);
+    const flags = (relu ? 1 : 0) | (transposeA ? 2 : 0);
+    const params = [offset(a), scratch, outAddress, biasAddress, m, n, k, flags];
     const blocks = Math.ceil(m / ROW_BLOCK);
     runBlocks(m * n * k >= PARALLEL_MIN_MULTIPLY_ADDS ? gemm : { exports: gemm.exports, panelWidth: width }, params, blocks);
   } finally {
     backend.wasm._free(scratch);
   }
-  return out;
 }
 
 /** Row blocks computed by helper threads so far (0 on one thread). */
@@ -269,9 +318,9 @@ let installed = false;
 /**
  * Re-registers BatchMatMul and _FusedMatMul on wasm so eligible products use the SIMD kernel, on
  * `threads` threads when the backend's memory is shared (the threaded build), else on one, with
- * fused multiply-adds when `fma` and the engine has relaxed SIMD. Must run before the
- * transposed-matMul fix wraps these kernels (the fix then hands this kernel products whose
- * operands it has already transposed). Idempotent.
+ * fused multiply-adds when `fma` and the engine has relaxed SIMD. Install it after the
+ * transposed-matMul fix: this kernel then sees transposed operands itself, and hands the fix (and
+ * the stock kernels behind it) only the products it does not take. Idempotent.
  */
 export function installWasmSimdGemm(threads = 1, fma = true): void {
   requestedThreads = threads;

@@ -1,5 +1,6 @@
 // The SIMD matrix-product kernel (src/tensor/wasm-gemm.ts) on the wasm backend: for every shape
-// class it takes (rows not a multiple of 4, columns not a multiple of 8, K = 1, bias, relu) each
+// class it takes (rows not a multiple of 4, columns not a multiple of 8, K = 1, bias, relu,
+// operands stored transposed, one-row products) each
 // output must equal the float32 sum accumulated in k order from the bias, bit for bit, with one
 // rounding per multiply-add when the kernel fuses them (relaxed SIMD on an FMA CPU) or one per
 // multiply and per add otherwise; products it leaves to the stock kernels (batches, transposes,
@@ -113,6 +114,42 @@ describe('SIMD matrix product on wasm', () => {
         );
         expect(Array.from(got)).toEqual(Array.from(reference(a, b, m, k, n, bias, activation === 'relu')));
       }
+    }
+  });
+
+  /** The row-major [cols, rows] copy of a row-major [rows, cols] matrix. */
+  const transposed = (x: Float32Array, rows: number, cols: number) => Float32Array.from({ length: rows * cols }, (_, i) => x[(i % rows) * cols + Math.floor(i / rows)]);
+
+  it('transposed operands (A, B, both; with bias and relu) are read in place and equal the k-ordered sum bit for bit', () => {
+    for (const [m, k, n] of [...shapes, [33, 70, 13] as [number, number, number]]) {
+      const a = values(m * k, 8);
+      const b = values(k * n, 9);
+      const bias = values(n, 10);
+      for (const [transposeA, transposeB] of [[true, false], [false, true], [true, true]]) {
+        const aStored = transposeA ? tf.tensor2d(transposed(a, m, k), [k, m]) : tf.tensor2d(a, [m, k]);
+        const bStored = transposeB ? tf.tensor2d(transposed(b, k, n), [n, k]) : tf.tensor2d(b, [k, n]);
+        const plain = tf.tidy(() => tf.matMul(aStored, bStored, transposeA, transposeB).dataSync());
+        expect(Array.from(plain)).toEqual(Array.from(reference(a, b, m, k, n)));
+        const fused = tf.tidy(() =>
+          tf.fused.matMul({ a: aStored, b: bStored, transposeA, transposeB, bias: tf.tensor1d(bias), activation: 'relu' }).dataSync(),
+        );
+        expect(Array.from(fused)).toEqual(Array.from(reference(a, b, m, k, n, bias, true)));
+        tf.dispose([aStored, bStored]);
+      }
+    }
+  });
+
+  it('one-row products (bias gradients: ones x dz) equal the k-ordered sum bit for bit, also with transposed A', () => {
+    for (const [k, n] of [[4096, 1], [2048, 3], [700, 13], [300, 64], [64, 1001]]) {
+      const a = values(k, 11);
+      const b = values(k * n, 12);
+      const bias = values(n, 13);
+      const row = tf.tidy(() => tf.matMul(tf.tensor2d(a, [1, k]), tf.tensor2d(b, [k, n])).dataSync());
+      expect(Array.from(row)).toEqual(Array.from(reference(a, b, 1, k, n)));
+      const column = tf.tidy(() => tf.matMul(tf.tensor2d(a, [k, 1]), tf.tensor2d(b, [k, n]), true, false).dataSync());
+      expect(Array.from(column)).toEqual(Array.from(reference(a, b, 1, k, n)));
+      const fused = tf.tidy(() => tf.fused.matMul({ a: tf.tensor2d(a, [1, k]), b: tf.tensor2d(b, [k, n]), bias: tf.tensor1d(bias), activation: 'relu' }).dataSync());
+      expect(Array.from(fused)).toEqual(Array.from(reference(a, b, 1, k, n, bias, true)));
     }
   });
 
