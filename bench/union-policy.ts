@@ -11,8 +11,8 @@ import { resolve } from 'node:path';
 import { syntheticUnionData } from '../src/models/union-policy/synthetic.ts';
 import { UnionModel } from '../src/models/union-policy/model.ts';
 import { UnionPolicyObjective, EXPERIMENTS, EXPERIMENT_NAMES } from '../src/models/union-policy/objective.ts';
-import { optimizeMultiStart } from '../src/models/union-policy/multistart.ts';
-import { loadUnionConfig, loadUnionData, configBounds } from '../src/models/union-policy/config.ts';
+import { optimizeMultiStart, DEFAULT_UNION_OPTIMIZER } from '../src/models/union-policy/multistart.ts';
+import { loadUnionConfig, loadUnionData, configBounds, configOptimizer } from '../src/models/union-policy/config.ts';
 import { runUnionExperiments, welfareSummary } from '../src/models/union-policy/run.ts';
 import { toMarkdown } from '../src/io/tables.ts';
 
@@ -70,8 +70,14 @@ add('one warm-started solve (policy moved 1 %)', seconds(t0), 's');
 if (!flag('--skip-opt')) {
   const iterations = num('--opt-iterations', 10);
   t0 = performance.now();
+  const optCpu = process.cpuUsage();
   const res = optimizeMultiStart(new UnionPolicyObjective(model, EXPERIMENTS.full), {
-    starts: 1, radiusStep: 0, seed: 1, optimizer: { method: 'lbfgsb', maxIterations: iterations, tolerance: 1e-7, learningRate: 0.01 },
+    starts: 1, radiusStep: 0, seed: 1,
+    optimizer: {
+      ...DEFAULT_UNION_OPTIMIZER, maxIterations: iterations,
+      // The trajectory: 100 ln Ŵ_EU and the projected gradient after every iteration, with CPU seconds so far.
+      onIteration: (it, f, pg) => log(`  iteration ${it}: 100 ln W_EU ${f.toFixed(8)}, projected gradient ${pg.toExponential(3)}, cpu ${(process.cpuUsage(optCpu).user / 1e6).toFixed(1)} s`),
+    },
   }, log);
   add('full-mix optimisation (1 start, origin)', seconds(t0), 's', `${res.best.iterations} L-BFGS iterations, ${res.best.evaluations} evaluations, gain ${res.best.welfareGain.toFixed(4)} % (${res.best.reason})`);
 }
@@ -88,7 +94,7 @@ if (flag('--real')) {
   const real = new UnionModel(loadUnionData(loaded), { ...c.solver, epsilon: c.epsilon });
   const results = runUnionExperiments(real, [...EXPERIMENT_NAMES], {
     bounds: configBounds(c), starts: num('--real-starts', 3), radiusStep: c.multistart.radiusStep, seed: c.multistart.seed,
-    optimizer: { method: 'lbfgsb', maxIterations: num('--real-iterations', 200), tolerance: c.optimizer.tolerance, learningRate: 0.01 },
+    optimizer: configOptimizer(c, num('--real-iterations', c.optimizer.maxIterations)),
   }, log);
   add('WIOD-2014 EU: five experiments', seconds(t0), 's');
   realSummary = welfareSummary(results);

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { UsageError } from '../io/errors.ts';
 import { integerOption } from './options.ts';
-import { loadUnionConfig, loadUnionData, configBounds } from '../models/union-policy/config.ts';
+import { loadUnionConfig, loadUnionData, configBounds, configOptimizer } from '../models/union-policy/config.ts';
 import { UnionModel } from '../models/union-policy/model.ts';
 import { EXPERIMENT_NAMES, type ExperimentName } from '../models/union-policy/objective.ts';
 import { runUnionExperiments, writeUnionOutputs, welfareSummary } from '../models/union-policy/run.ts';
@@ -42,7 +42,7 @@ export function registerUnion(program: Command): void {
         names,
         {
           bounds: configBounds(c), starts, radiusStep: c.multistart.radiusStep, seed: c.multistart.seed,
-          optimizer: { method: 'lbfgsb', maxIterations, tolerance: c.optimizer.tolerance, learningRate: 0.01 },
+          optimizer: configOptimizer(c, maxIterations),
         },
         progress,
       );

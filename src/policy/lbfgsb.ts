@@ -1,21 +1,52 @@
 // Bounded quasi-Newton minimisation in the spirit of L-BFGS-B: projected gradient, an active set of
 // coordinates held at their bounds, an L-BFGS direction (two-loop recursion) on the free coordinates,
 // and a projected backtracking (Armijo) line search along x(α) = P(x + α d). Float64.
+//
+// Badly scaled problems (instruments whose curvatures differ by orders of magnitude, e.g. taxes on
+// sector-regions of very different sizes) make a scalar initial Hessian γI useless: the direction is
+// dominated by the stiff coordinates and the flat ones crawl. Optional diagonal preconditioning
+// (`diagonal`) replaces γI by a diagonal matrix D⁻¹, where D estimates diag(∇²f): given, or probed at
+// the start from Rademacher Hessian–vector products by central differences of the gradient
+// (Bekas–Kokiopoulou–Saad diagonal estimator), and then updated after every step by the diagonal of the
+// BFGS update of D with Oren–Spedicato scaling (Gilbert–Lemaréchal 1989, the M1QN3 "diagonal" mode),
+// so that it follows the curvature along the path.
 
+import seedrandom from 'seedrandom';
 import { project } from './objective.ts';
 
 export type ValueAndGradient = (x: Float64Array) => { value: number; gradient: Float64Array };
 
 export interface BoundedMinimizeOptions {
   maxIterations?: number;
-  /** Stop when the projected gradient's max-norm is below this. */
+  /** Stop when the projected gradient's max-norm is below gradientTol · max(1, |f|). */
   gradientTol?: number;
-  /** Stop when the relative decrease of f in an iteration is below this. */
+  /** Stop when the relative decrease |Δf|/max(1, |f|) stays below this for `valuePatience` iterations in a row. */
   valueTol?: number;
+  /** Consecutive small relative decreases needed to stop (default 1). */
+  valuePatience?: number;
+  /**
+   * A run of small decreases stops only if the projected gradient is below stallGradient · gradientTol ·
+   * max(1, |f|) as well; otherwise the memory is dropped and the run goes on (at most 3 times). Default ∞.
+   */
+  stallGradient?: number;
   /** Memory of the quasi-Newton approximation. */
   memory?: number;
   /** Largest change of any coordinate in one iteration (a trust-region-like cap; default: none). */
   maxStep?: number;
+  /**
+   * Initial Hessian of the quasi-Newton approximation: 'scalar' (γI from the last pair, default), a
+   * given estimate of diag(∇²f) (positive entries), or 'probe' (estimated at x0 from `probes` Hessian–
+   * vector products). With a diagonal, it is updated along the path (see the file comment).
+   */
+  diagonal?: 'scalar' | 'probe' | Float64Array;
+  /** Update the diagonal along the path (default true). */
+  diagonalUpdate?: boolean;
+  /** Rademacher probes of the diagonal estimate (default 10; each costs two evaluations). */
+  probes?: number;
+  /** Central-difference step of the probes (default 1e-4). */
+  probeStep?: number;
+  /** Seed of the probe directions. */
+  probeSeed?: string;
   onIteration?: (it: number, value: number, projectedGradient: number) => void;
 }
 
@@ -29,7 +60,7 @@ export interface MinimizeResult {
   reason: string;
 }
 
-function projectedGradientNorm(x: Float64Array, g: Float64Array, lo: Float64Array, hi: Float64Array): number {
+export function projectedGradientNorm(x: Float64Array, g: Float64Array, lo: Float64Array, hi: Float64Array): number {
   let m = 0;
   for (let k = 0; k < x.length; k++) {
     const p = Math.min(hi[k], Math.max(lo[k], x[k] - g[k])) - x[k];
@@ -44,6 +75,38 @@ const dot = (a: Float64Array, b: Float64Array, mask?: Uint8Array) => {
   return s;
 };
 
+/**
+ * Estimate of diag(∇²f) at x: D_k = Σ_p δ_k (g(x+) − g(x−))_k / Σ_p δ_k², x± = P(x ± h v_p) with
+ * Rademacher v_p and δ = x+ − x− (the displacement actually taken inside the box). Returns |D| floored
+ * at 1e-4 of its median (coordinates with no effect must not get an infinite step), and the evaluations used.
+ */
+export function probeDiagonal(fg: ValueAndGradient, x: Float64Array, lower: Float64Array, upper: Float64Array, probes = 10, h = 1e-4, seed = 'lbfgsb-probe') {
+  const n = x.length;
+  const rng = seedrandom(seed);
+  const num = new Float64Array(n);
+  const den = new Float64Array(n);
+  let evaluations = 0;
+  for (let p = 0; p < probes; p++) {
+    const v = Float64Array.from({ length: n }, () => (rng() < 0.5 ? -h : h));
+    const xp = project(x.map((xi, k) => xi + v[k]), lower, upper);
+    const xm = project(x.map((xi, k) => xi - v[k]), lower, upper);
+    const rp = fg(xp);
+    const rm = fg(xm);
+    evaluations += 2;
+    if (!Number.isFinite(rp.value) || !Number.isFinite(rm.value)) continue;
+    for (let k = 0; k < n; k++) {
+      const d = xp[k] - xm[k];
+      num[k] += d * (rp.gradient[k] - rm.gradient[k]);
+      den[k] += d * d;
+    }
+  }
+  const diag = num.map((v, k) => (den[k] > 0 ? Math.abs(v / den[k]) : 0));
+  const sorted = Float64Array.from(diag).sort();
+  const median = sorted[Math.floor(n / 2)];
+  const floor = median > 0 ? 1e-4 * median : 1;
+  return { diagonal: diag.map((v) => Math.max(v, floor)), evaluations };
+}
+
 export function minimizeBounded(
   fg: ValueAndGradient,
   x0: Float64Array,
@@ -55,32 +118,49 @@ export function minimizeBounded(
   const maxIt = opts.maxIterations ?? 200;
   const gtol = opts.gradientTol ?? 1e-8;
   const ftol = opts.valueTol ?? 1e-14;
+  const patience = opts.valuePatience ?? 1;
   const memory = opts.memory ?? 10;
   let x = project(Float64Array.from(x0), lower, upper);
   let { value: f, gradient: g } = fg(x);
   let evaluations = 1;
+  // Inverse diagonal H0 = D⁻¹ of the quasi-Newton approximation (null: scalar γI).
+  let h0: Float64Array | null = null;
+  if (opts.diagonal instanceof Float64Array) h0 = opts.diagonal.map((d) => 1 / d);
+  else if (opts.diagonal === 'probe') {
+    const probe = probeDiagonal(fg, x, lower, upper, opts.probes ?? 10, opts.probeStep ?? 1e-4, opts.probeSeed);
+    evaluations += probe.evaluations;
+    h0 = probe.diagonal.map((d) => 1 / d);
+    fg(x); // leave the objective's caches at the current point
+    evaluations++;
+  }
   const S: Float64Array[] = [];
   const Y: Float64Array[] = [];
   const free = new Uint8Array(n);
+  const scaleOf = (v: number) => Math.max(1, Math.abs(v));
   let pg = projectedGradientNorm(x, g, lower, upper);
+  let smallDecreases = 0;
+  let stalls = 0;
+  const maxStalls = 3;
+  const stallGradient = opts.stallGradient ?? Infinity;
   for (let it = 1; it <= maxIt; it++) {
-    if (pg <= gtol) return { x, value: f, iterations: it - 1, evaluations, projectedGradient: pg, converged: true, reason: 'projected gradient below tolerance' };
+    if (pg <= gtol * scaleOf(f)) return { x, value: f, iterations: it - 1, evaluations, projectedGradient: pg, converged: true, reason: 'projected gradient below tolerance' };
     // Active set: at a bound with the gradient pushing outward.
     for (let k = 0; k < n; k++) {
       const atLower = x[k] <= lower[k] + 1e-12 * (1 + Math.abs(lower[k])) && g[k] > 0;
       const atUpper = x[k] >= upper[k] - 1e-12 * (1 + Math.abs(upper[k])) && g[k] < 0;
       free[k] = atLower || atUpper ? 0 : 1;
     }
-    const d = twoLoop(g, S, Y, free);
+    const d = twoLoop(g, S, Y, free, h0);
     let slope = dot(g, d);
     if (!(slope < 0)) {
       S.length = 0;
       Y.length = 0;
-      for (let k = 0; k < n; k++) d[k] = free[k] ? -g[k] : 0;
+      for (let k = 0; k < n; k++) d[k] = free[k] ? -(h0 ? h0[k] : 1) * g[k] : 0;
       slope = dot(g, d);
     }
     // The first step moves no coordinate by more than 0.1; later ones by at most maxStep.
-    const cap = S.length === 0 ? Math.min(0.1, opts.maxStep ?? Infinity) : (opts.maxStep ?? Infinity);
+    // With a diagonal estimate the first step is already scaled; without, it is capped at 0.1.
+    const cap = S.length === 0 && !h0 ? Math.min(0.1, opts.maxStep ?? Infinity) : (opts.maxStep ?? Infinity);
     const dmax = d.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     if (dmax > cap) for (let k = 0; k < n; k++) d[k] *= cap / dmax;
     let step = 1;
@@ -108,7 +188,11 @@ export function minimizeBounded(
         Y.length = 0;
         continue;
       }
-      return { x, value: f, iterations: it, evaluations, projectedGradient: pg, converged: pg <= gtol * 1e3, reason: 'line search failed' };
+      // Even a preconditioned gradient step gives no decrease: if the decrease it predicts is below the
+      // objective's resolution (valueTol), the point is optimal to that resolution.
+      const predicted = -slope * Math.min(1, cap / Math.max(dmax, 1e-300));
+      const flat = predicted <= ftol * scaleOf(f) || pg <= gtol * scaleOf(f) * 1e3;
+      return { x, value: f, iterations: it, evaluations, projectedGradient: pg, converged: flat, reason: flat ? 'line search failed at the objective’s resolution' : 'line search failed' };
     }
     const s = xNew.map((v, k) => v - x[k]);
     const y = gNew.map((v, k) => v - g[k]);
@@ -117,6 +201,7 @@ export function minimizeBounded(
       S.push(s);
       Y.push(y);
       if (S.length > memory) S.shift(), Y.shift();
+      if (h0 && opts.diagonalUpdate !== false) updateDiagonal(h0, s, y, sy);
     }
     const fOld = f;
     x = xNew;
@@ -124,15 +209,48 @@ export function minimizeBounded(
     g = gNew;
     pg = projectedGradientNorm(x, g, lower, upper);
     opts.onIteration?.(it, f, pg);
-    if (Math.abs(fOld - f) <= ftol * Math.max(1, Math.abs(f), Math.abs(fOld))) {
-      return { x, value: f, iterations: it, evaluations, projectedGradient: pg, converged: true, reason: 'relative decrease below tolerance' };
+    smallDecreases = Math.abs(fOld - f) <= ftol * Math.max(1, Math.abs(f), Math.abs(fOld)) ? smallDecreases + 1 : 0;
+    if (smallDecreases >= patience) {
+      // A stall far from stationarity (near a saddle, or a stale quasi-Newton model) is not convergence:
+      // drop the memory and go on, a few times; a stall with a small projected gradient is.
+      if (pg <= stallGradient * gtol * scaleOf(f)) {
+        return { x, value: f, iterations: it, evaluations, projectedGradient: pg, converged: true, reason: 'relative decrease below tolerance' };
+      }
+      if (++stalls > maxStalls) return { x, value: f, iterations: it, evaluations, projectedGradient: pg, converged: false, reason: 'stalled' };
+      S.length = 0;
+      Y.length = 0;
+      smallDecreases = 0;
     }
   }
-  return { x, value: f, iterations: maxIt, evaluations, projectedGradient: pg, converged: pg <= gtol, reason: 'iteration limit' };
+  return { x, value: f, iterations: maxIt, evaluations, projectedGradient: pg, converged: pg <= gtol * scaleOf(f), reason: 'iteration limit' };
 }
 
-/** L-BFGS two-loop recursion d = −H g on the free coordinates (zero on the active ones). */
-function twoLoop(g: Float64Array, S: Float64Array[], Y: Float64Array[], free: Uint8Array): Float64Array {
+/**
+ * Diagonal BFGS update of the inverse diagonal h = D⁻¹ (Gilbert–Lemaréchal 1989): first the
+ * Oren–Spedicato scaling h ← h · sᵀy/(yᵀ h y), then the diagonal of the direct BFGS update of
+ * B = diag(1/h): b_k ← b_k + y_k²/sᵀy − (b_k s_k)²/sᵀBs (positive: b_k s_k² ≤ sᵀBs).
+ */
+function updateDiagonal(h: Float64Array, s: Float64Array, y: Float64Array, sy: number): void {
+  let yhy = 0;
+  for (let k = 0; k < h.length; k++) yhy += y[k] * h[k] * y[k];
+  if (!(yhy > 0)) return;
+  const scale = sy / yhy;
+  let sBs = 0;
+  for (let k = 0; k < h.length; k++) sBs += (s[k] * s[k]) / (h[k] * scale);
+  if (!(sBs > 0)) return;
+  let bMax = 0;
+  const b = new Float64Array(h.length);
+  for (let k = 0; k < h.length; k++) {
+    const bk = 1 / (h[k] * scale);
+    b[k] = bk + (y[k] * y[k]) / sy - (bk * s[k]) ** 2 / sBs;
+    bMax = Math.max(bMax, b[k]);
+  }
+  const floor = 1e-12 * bMax;
+  for (let k = 0; k < h.length; k++) h[k] = 1 / Math.max(b[k], floor);
+}
+
+/** L-BFGS two-loop recursion d = −H g on the free coordinates (zero on the active ones); H0 = h0 or γI. */
+function twoLoop(g: Float64Array, S: Float64Array[], Y: Float64Array[], free: Uint8Array, h0: Float64Array | null): Float64Array {
   const q = g.map((v, k) => (free[k] ? v : 0));
   const m = S.length;
   const alpha = new Float64Array(m);
@@ -143,7 +261,8 @@ function twoLoop(g: Float64Array, S: Float64Array[], Y: Float64Array[], free: Ui
     alpha[i] = rho[i] * dot(S[i], q, free);
     for (let k = 0; k < q.length; k++) if (free[k]) q[k] -= alpha[i] * Y[i][k];
   }
-  if (m > 0) {
+  if (h0) for (let k = 0; k < q.length; k++) q[k] *= h0[k];
+  else if (m > 0) {
     const yy = dot(Y[m - 1], Y[m - 1], free);
     const gamma = yy > 0 ? dot(S[m - 1], Y[m - 1], free) / yy : 1;
     if (gamma > 0) for (let k = 0; k < q.length; k++) q[k] *= gamma;

@@ -8,6 +8,7 @@ import type { UnionData } from './data.ts';
 import { syntheticUnionData, FULL_SIZE } from './synthetic.ts';
 import { loadWiodUnion, EU28_2014 } from './real-data.ts';
 import type { InstrumentBounds } from './objective.ts';
+import { DEFAULT_UNION_OPTIMIZER, type UnionOptimizerSettings } from './multistart.ts';
 
 const bounds = z.tuple([z.number(), z.number()]).refine(([lo, hi]) => lo < hi, 'lower bound must be below upper bound');
 
@@ -61,7 +62,15 @@ export const unionConfigSchema = z
       .strict()
       .prefault({}),
     optimizer: z
-      .object({ maxIterations: z.number().int().min(1).default(200), tolerance: z.number().positive().default(1e-7) })
+      .object({
+        maxIterations: z.number().int().min(1).default(DEFAULT_UNION_OPTIMIZER.maxIterations),
+        tolerance: z.number().positive().default(DEFAULT_UNION_OPTIMIZER.tolerance),
+        valueTolerance: z.number().positive().default(DEFAULT_UNION_OPTIMIZER.valueTolerance),
+        valuePatience: z.number().int().min(1).default(DEFAULT_UNION_OPTIMIZER.valuePatience),
+        memory: z.number().int().min(1).max(100).default(DEFAULT_UNION_OPTIMIZER.memory),
+        diagonal: z.enum(['probe', 'scalar']).default(DEFAULT_UNION_OPTIMIZER.diagonal),
+        probes: z.number().int().min(1).max(100).default(DEFAULT_UNION_OPTIMIZER.probes),
+      })
       .strict()
       .prefault({}),
     output: z.string().min(1),
@@ -88,6 +97,10 @@ export function loadUnionData(c: LoadedUnionConfig): UnionData {
     dir: resolve(dirname(c.file), d.path),
     union: d.union, flows: d.flows, elasticities: d.elasticities, publicShare: d.publicShare, laborShare: d.laborShare, otherSpendingShare: d.otherSpendingShare,
   });
+}
+
+export function configOptimizer(c: UnionConfig, maxIterations?: number): UnionOptimizerSettings {
+  return { ...c.optimizer, maxIterations: maxIterations ?? c.optimizer.maxIterations };
 }
 
 export function configBounds(c: UnionConfig): InstrumentBounds {

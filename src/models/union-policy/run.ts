@@ -3,10 +3,9 @@
 // bench/union-policy.ts.
 import { join } from 'node:path';
 import { writeTable, writeFileAtomic, toMarkdown } from '../../io/tables.ts';
-import type { OptimizerSettings } from '../../policy/equilibria.ts';
 import type { UnionModel } from './model.ts';
 import { UnionPolicyObjective, EXPERIMENTS, type ExperimentName, type InstrumentBounds, type InstrumentKind } from './objective.ts';
-import { optimizeMultiStart, type MultiStartResult } from './multistart.ts';
+import { optimizeMultiStart, type MultiStartResult, type UnionOptimizerSettings } from './multistart.ts';
 import { histogramSvg, barSvg } from './svg.ts';
 
 export interface ExperimentSettings {
@@ -14,7 +13,7 @@ export interface ExperimentSettings {
   starts: number;
   radiusStep: number;
   seed: number;
-  optimizer: OptimizerSettings;
+  optimizer: UnionOptimizerSettings;
 }
 
 export interface ExperimentResult {
@@ -62,6 +61,7 @@ export function writeUnionOutputs(outDir: string, model: UnionModel, results: Ex
       start: runs.map(({ s }) => s.start),
       radius: runs.map(({ s }) => s.radius),
       welfareGain: runs.map(({ s }) => s.welfareGain),
+      projectedGradient: runs.map(({ s }) => s.projectedGradient),
       iterations: runs.map(({ s }) => s.iterations),
       evaluations: runs.map(({ s }) => s.evaluations),
       converged: runs.map(({ s }) => (s.converged ? 1 : 0)),
