@@ -1,45 +1,25 @@
 // Welfare as a function of tariffs through the trained networks (MODELS.md §C.5, §D.4), as a
-// PolicyObjective of src/policy: a country's welfare is the mean consumption-equivalent gain (in %)
-// of its households over the status-quo stationary distribution. The gain tau of a household solves
-// V_old(a, z; tau) = V_new(a, z; x); V_new depends on tariffs x through the price network (wages, R,
-// rebates), the delivered prices and the household network. With the value network's own values
-// ("network"), d tau / dx = (dV_new/dx) / (dV_old/dtau) by the implicit function theorem with
-// dV_new/dx by automatic differentiation through both networks; by default values come from exact
-// policy evaluation of the networks' policies and gradients from central differences (see
-// evaluatePolicies for why).
-import { tf } from '../../tensor/backend.ts';
+// PolicyObjective of src/policy. Policy x -> price tower (wages, R, rebates) -> delivered prices ->
+// household network savings and consumption on the status-quo asset grid -> ex-ante values V(x),
+// the fixed point of the logsum Bellman operator with those savings (choices.ts) -> a country's
+// welfare: the utilitarian consumption equivalent (default; one scaling of every household's period
+// resources at the status-quo prices that equates population-weighted values over the status-quo
+// distribution) or the mean of household consumption equivalents.
+//
+// Baseline and counterfactual values come from the same networks and the same evaluation (grid,
+// interpolation, choice fixed point), so approximation errors common to both cancel in the change.
+// Gradients: automatic differentiation through the tower and the household network with the adjoint
+// of the value fixed point (welfare-gradient.ts), or central differences of the same function.
+// The welfare is ex ante over the fixed status-quo distribution, so it does not depend on the
+// counterfactual distribution (no derivative through the simulated panel is needed).
 import type { Mlp } from '../../deqn/network.ts';
 import type { PolicyObjective } from '../../policy/objective.ts';
-import { baselinePolicy } from './world.ts';
-import { featuresOf, inputsOf } from './layout.ts';
-import { householdBlock } from './household.ts';
-import { decodePriceRows, deliveredPriceRows, own } from './prices.ts';
-import { gridPolicies, priceRaw, priceSet, solveNetwork, type NetworkEquilibrium } from './solution.ts';
-import { equilibriumValuesAt, solveTau, tauInterpolant, utilitarianGain } from './welfare.ts';
-import { decodePrices } from './world.ts';
+import { baselinePolicy, decodePrices } from './world.ts';
+import { gridPolicies, priceRaw, priceSet, solveNetwork, type GridPolicies, type NetworkEquilibrium } from './solution.ts';
+import { discountedOccupation } from './choices.ts';
+import { solveTau, tauInterpolant, utilitarianSolve } from './welfare.ts';
+import { adjointPolicyGradient, disposeGridTensors, gridTensors, type GridTensors } from './welfare-gradient.ts';
 import type { HaTradeDeqn } from './index.ts';
-
-/** V at the baseline grid states when the policy is the tensor x [1, policyDim] (differentiable in x). */
-function valuesAtPolicy(model: HaTradeDeqn, net: Mlp, states: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor2D {
-  const { world, layout: lay, constants, matrices } = model;
-  const P = world.policyDim;
-  const rows = states.shape[0];
-  const scaled = tf.concat([tf.mul(tf.slice(x, [0, 0], [1, P - 1]), 5), tf.mul(tf.sub(tf.slice(x, [0, P - 1], [1, 1]), 1), 10)], 1);
-  const feats = tf.concat([tf.zeros([1, model.featureDim - P]), scaled], 1) as tf.Tensor2D;
-  const prices = decodePriceRows(world, net.towerOutput('prices', feats));
-  const inp = inputsOf(world, lay, states);
-  const xRows = tf.tile(x, [rows, 1]) as tf.Tensor2D;
-  const wages = tf.tile(prices.wages, [rows, 1]) as tf.Tensor2D;
-  const priced = {
-    ...inp,
-    x: xRows,
-    R: own(inp.countryHot, tf.tile(prices.R, [rows, 1]) as tf.Tensor2D),
-    w: own(inp.countryHot, wages),
-    T: own(inp.countryHot, tf.tile(prices.rebates, [rows, 1]) as tf.Tensor2D),
-    p: deliveredPriceRows(world, matrices, xRows, inp.countryHot, wages),
-  };
-  return householdBlock(world, constants, priced, net.policy(featuresOf(world, priced), true)).V;
-}
 
 export interface NetworkPolicyObjective extends PolicyObjective {
   readonly baseline: NetworkEquilibrium;
@@ -47,19 +27,13 @@ export interface NetworkPolicyObjective extends PolicyObjective {
   policyOf(a: Float64Array): Float64Array;
   /** Evaluations of welfare and gradients so far. */
   evaluations: number;
+  /** Frees the constant tensors the autodiff gradient keeps. */
+  dispose(): void;
 }
 
-/**
- * Instruments: every input tariff (owned by its importer), the trade-cost scale fixed at the status
- * quo. Welfare: mean CE gain in % over the status-quo distribution (relative to the status quo).
- */
 export interface ObjectiveOptions {
-  /**
-   * "policy-evaluation" (default): values of the networks' policies by exact policy evaluation on the
-   * grid, gradients by central differences (step `step`); "network": the value network's own values,
-   * gradients by automatic differentiation through the price and household networks.
-   */
-  values?: 'policy-evaluation' | 'network';
+  /** "autodiff" (default): adjoint + tf.grad through the networks; "central-differences": of the same welfare (step `step`). */
+  gradient?: 'autodiff' | 'central-differences';
   step?: number;
   /** Asset grid points of the status-quo distribution the welfare is averaged over (default 100). */
   points?: number;
@@ -67,47 +41,87 @@ export interface ObjectiveOptions {
   measure?: 'utilitarian' | 'mean';
 }
 
+interface Evaluation {
+  x: Float64Array;
+  policies: GridPolicies;
+  /** Values concatenated by country ([country][z][a]). */
+  values: Float64Array;
+}
+
+/**
+ * Instruments: every input tariff (owned by its importer), the trade-cost scale fixed at the status
+ * quo. Welfare in % relative to the status quo.
+ */
 export function networkPolicyObjective(model: HaTradeDeqn, net: Mlp, opts: ObjectiveOptions = {}): NetworkPolicyObjective {
   const { world } = model;
   const { M, nZ } = world;
   const x0 = baselinePolicy(world);
   const baseline = solveNetwork(model, net, x0, { points: opts.points ?? 100 });
-  let warm: Float64Array[] | undefined;
-  const tauInterp = tauInterpolant(model, net, baseline);
-  const mode = opts.values ?? 'policy-evaluation';
+  // tau nodes spanning the welfare changes the tariff box produces (a few %), so tau is interpolated, not extrapolated.
+  const tauInterp = tauInterpolant(model, net, baseline, [0.95, 1.05], 5);
   const h = opts.step ?? 1e-3;
+  const measure = opts.measure ?? 'utilitarian';
   const nA = baseline.policies.grids[0].length;
   const per = nZ * nA;
   const rows = M * per;
   const mass = Float64Array.from({ length: rows }, (_, r) => baseline.mass[Math.floor(r / per)][r % per]);
   const dim = world.pairs.length;
-  const states = tf.keep(tf.tensor2d(tauInterp.states, [rows, model.layout.dim]));
+  let grid: GridTensors | undefined;
+  let warm: Float64Array[] | undefined;
   const policyOf = (a: Float64Array) => {
     const x = Float64Array.from(x0);
     for (let k = 0; k < dim; k++) x[k] = a[k];
     return x;
   };
-  const values = (a: Float64Array) => {
+  const evaluate = (a: Float64Array): Evaluation => {
     const x = policyOf(a);
-    if (mode === 'policy-evaluation') {
-      const prices = decodePrices(world, priceRaw(model, net, x));
-      const out = equilibriumValuesAt(model, gridPolicies(model, net, baseline.policies.grids, priceSet(world, x, prices), x), 1e-9, warm);
-      warm = out.byCountry;
-      return out.values;
-    }
-    const v = tf.tidy(() => valuesAtPolicy(model, net, states, tf.tensor2d([Array.from(x)])));
-    const out = Float64Array.from(v.dataSync());
-    v.dispose();
-    return out;
+    const prices = decodePrices(world, priceRaw(model, net, x));
+    const policies = gridPolicies(model, net, baseline.policies.grids, priceSet(world, x, prices), x, 'consistent', warm);
+    warm = policies.V;
+    return { x, policies, values: Float64Array.from(policies.V.flatMap((v) => Array.from(v))) };
   };
-  const welfareAt = (a: Float64Array) => {
-    const v = values(a);
-    if ((opts.measure ?? 'utilitarian') === 'utilitarian') return Float64Array.from({ length: M }, (_, i) => utilitarianGain(tauInterp, baseline.mass[i], i * per, v));
+  const welfareOf = (v: Float64Array) => {
+    if (measure === 'utilitarian') return Float64Array.from({ length: M }, (_, i) => utilitarianSolve(tauInterp, baseline.mass[i], i * per, v).gain);
     const { tau } = solveTau(tauInterp, v);
     const w = new Float64Array(M);
     for (let r = 0; r < rows; r++) w[Math.floor(r / per)] += mass[r] * 100 * (tau[r] - 1);
     return w;
   };
+  /** d(sum_p weight_p welfare_p)/dV_s: the weights mu of the adjoint. */
+  const valueWeights = (v: Float64Array, weights: Float64Array): Float64Array[] => {
+    if (measure === 'utilitarian') {
+      return Array.from({ length: M }, (_, i) => {
+        const { slope } = utilitarianSolve(tauInterp, baseline.mass[i], i * per, v);
+        return Float64Array.from(baseline.mass[i], (m) => (weights[i] * 100 * m) / slope);
+      });
+    }
+    const { slope } = solveTau(tauInterp, v);
+    return Array.from({ length: M }, (_, i) => Float64Array.from(baseline.mass[i], (m, s) => (weights[i] * 100 * m) / slope[i * per + s]));
+  };
+  const autodiff = (a: Float64Array, weights: Float64Array) => {
+    const e = evaluate(a);
+    const lambda = discountedOccupation(world, e.policies, e.policies.pi, valueWeights(e.values, weights));
+    // E[V(a, z') | z] on the grid, per country block, in the row order of the grid tensors.
+    const P = world.economy.chain.P;
+    const EV = new Float64Array(rows);
+    for (let i = 0; i < M; i++) {
+      for (let z = 0; z < nZ; z++) for (let zp = 0; zp < nZ; zp++) for (let k = 0; k < nA; k++) EV[i * per + z * nA + k] += P[z * nZ + zp] * e.values[i * per + zp * nA + k];
+    }
+    grid ??= gridTensors(model, baseline.policies.grids, tauInterp.states);
+    const full = adjointPolicyGradient(model, net, grid, EV, Float64Array.from(lambda.flatMap((l) => Array.from(l))), e.x);
+    return Float64Array.from({ length: dim }, (_, k) => full[k]);
+  };
+  const central = (a: Float64Array, weights: Float64Array) =>
+    Float64Array.from({ length: dim }, (_, k) => {
+      const up = Float64Array.from(a);
+      const down = Float64Array.from(a);
+      up[k] = Math.min(world.upper[k], a[k] + h);
+      down[k] = Math.max(world.lower[k], a[k] - h);
+      const [wu, wd] = [welfareOf(evaluate(up).values), welfareOf(evaluate(down).values)];
+      let g = 0;
+      for (let p = 0; p < M; p++) g += (weights[p] * (wu[p] - wd[p])) / (up[k] - down[k]);
+      return g;
+    });
   const objective: NetworkPolicyObjective = {
     dimension: dim,
     lower: world.lower.slice(0, dim),
@@ -120,34 +134,17 @@ export function networkPolicyObjective(model: HaTradeDeqn, net: Mlp, opts: Objec
     initial: () => x0.slice(0, dim),
     welfare(a) {
       objective.evaluations++;
-      return welfareAt(a);
+      return welfareOf(evaluate(a).values);
     },
     gradient(a, weights) {
       objective.evaluations++;
-      if (mode === 'policy-evaluation') {
-        return Float64Array.from({ length: dim }, (_, k) => {
-          const up = Float64Array.from(a);
-          const down = Float64Array.from(a);
-          up[k] = Math.min(world.upper[k], a[k] + h);
-          down[k] = Math.max(world.lower[k], a[k] - h);
-          const [wu, wd] = [welfareAt(up), welfareAt(down)];
-          let g = 0;
-          for (let p = 0; p < M; p++) g += (weights[p] * (wu[p] - wd[p])) / (up[k] - down[k]);
-          return g;
-        });
-      }
-      const { slope } = solveTau(tauInterp, values(a));
-      // d/dx sum_p weight_p sum_s mass_s 100 tau_s = sum_s c_s dV_s/dx with c_s = weight_p mass_s 100 / slope_s.
-      const c = Float32Array.from({ length: rows }, (_, r) => (weights[Math.floor(r / per)] * mass[r] * 100) / slope[r]);
-      const g = tf.tidy(() => {
-        const coef = tf.tensor2d(c, [rows, 1]);
-        const f = (x: tf.Tensor) => tf.sum(tf.mul(coef, valuesAtPolicy(model, net, states, x as tf.Tensor2D)));
-        return tf.grad(f)(tf.tensor2d([Array.from(policyOf(a))]));
-      });
-      const full = g.dataSync();
-      g.dispose();
-      return Float64Array.from({ length: dim }, (_, k) => full[k]);
+      return (opts.gradient ?? 'autodiff') === 'autodiff' ? autodiff(a, weights) : central(a, weights);
+    },
+    dispose() {
+      if (grid) disposeGridTensors(grid);
+      grid = undefined;
     },
   };
   return objective;
 }
+

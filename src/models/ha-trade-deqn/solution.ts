@@ -9,6 +9,7 @@ import { decodePrices, deliveredPrices, tariffsAt, type Prices, type World } fro
 import { featuresOf, inputsOf, type Layout } from './layout.ts';
 import { householdBlock, type Constants } from './household.ts';
 import type { HaTradeDeqn } from './index.ts';
+import { consistentChoices } from './choices.ts';
 
 export interface GridPolicies {
   /** Asset grid of each country (nA points from -phi_i to amax_i). */
@@ -44,6 +45,8 @@ export interface NetworkEquilibrium {
 
 export interface SolveNetworkOptions {
   points?: number;
+  /** Source of the choice probabilities (default "consistent", see gridPolicies). */
+  choices?: ChoiceSource;
   tol?: number;
   maxIterations?: number;
 }
@@ -57,7 +60,7 @@ export function priceRaw(model: HaTradeDeqn, net: Mlp, x: ArrayLike<number>): Fl
 }
 
 /** The policy columns of the features for one policy point (same scaling as featuresOf). */
-function policyFeatureRow(model: HaTradeDeqn, x: ArrayLike<number>): tf.Tensor2D {
+export function policyFeatureRow(model: HaTradeDeqn, x: ArrayLike<number>): tf.Tensor2D {
   const P = model.world.policyDim;
   return tf.tensor2d([Array.from({ length: P }, (_, k) => (k < P - 1 ? 5 * x[k] : 10 * (x[k] - 1)))], [1, P]);
 }
@@ -97,8 +100,15 @@ export function gridStates(model: HaTradeDeqn, grids: Float64Array[], set: House
   return s;
 }
 
+/**
+ * How the choice probabilities on the grid are formed: "consistent" (default) from the logsum
+ * Bellman fixed point of the network's savings policies (choices.ts, which says why), "network" from
+ * the network's own continuation outputs (diagnostics).
+ */
+export type ChoiceSource = 'consistent' | 'network';
+
 /** Household network policies on the grid at the given prices. */
-export function gridPolicies(model: HaTradeDeqn, net: Mlp, grids: Float64Array[], set: HouseholdPriceSet, x: ArrayLike<number>): GridPolicies {
+export function gridPolicies(model: HaTradeDeqn, net: Mlp, grids: Float64Array[], set: HouseholdPriceSet, x: ArrayLike<number>, choices: ChoiceSource = 'consistent', initialValues?: Float64Array[]): GridPolicies {
   const { world, layout: lay, constants: k } = model;
   const { M, nZ } = world;
   const nA = grids[0].length;
@@ -119,7 +129,10 @@ export function gridPolicies(model: HaTradeDeqn, net: Mlp, grids: Float64Array[]
       for (let s = 0; s < per; s++) for (let j = 0; j < M; j++) out[j * per + s] = src[(i * per + s) * M + j];
       return out;
     });
-  return { grids, aNext: split(aN), c: split(c), pi: split(pi), V: Array.from({ length: M }, (_, i) => Float64Array.from(V.subarray(i * per, (i + 1) * per))) };
+  const network: GridPolicies = { grids, aNext: split(aN), c: split(c), pi: split(pi), V: Array.from({ length: M }, (_, i) => Float64Array.from(V.subarray(i * per, (i + 1) * per))) };
+  if (choices === 'network') return network;
+  const fixed = consistentChoices(world, network, 1e-10, 5000, initialValues);
+  return { ...network, pi: fixed.pi, V: fixed.V };
 }
 
 export function assetGrids(world: World, points: number): Float64Array[] {
@@ -188,7 +201,7 @@ export function solveNetwork(model: HaTradeDeqn, net: Mlp, x: ArrayLike<number>,
   const prices = opts.prices ?? decodePrices(world, priceRaw(model, net, x));
   const set = priceSet(world, x, prices);
   const grids = assetGrids(world, opts.points ?? 200);
-  const policies = gridPolicies(model, net, grids, set, x);
+  const policies = gridPolicies(model, net, grids, set, x, opts.choices);
   const nA = grids[0].length;
   const per = nZ * nA;
   const z = world.economy.chain.values;

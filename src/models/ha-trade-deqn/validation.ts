@@ -12,7 +12,9 @@ import { choiceResidualsAt } from './residuals.ts';
 import { featuresOf, inputsOf } from './layout.ts';
 import { householdBlock } from './household.ts';
 import { simulatePeriod, chooseVariety } from './panel.ts';
-import { priceSet, solveNetwork, gridStates, type NetworkEquilibrium } from './solution.ts';
+import { priceSet, gridStates, type NetworkEquilibrium } from './solution.ts';
+import { clearMarkets } from './clearing.ts';
+import { decodePrices } from './world.ts';
 import { networkWelfare, tauInterpolant, utilitarianGain, type TauInterpolant } from './welfare.ts';
 import type { HaTradeDeqn } from './index.ts';
 
@@ -44,6 +46,9 @@ export interface PointComparison {
   utilitarianNetwork: number[];
   utilitarianReference: number[];
   utilitarianError: number;
+  /** Largest relative wage and R errors of the price network's own prices (before market clearing). */
+  priceNetworkWageError: number;
+  priceNetworkRError: number;
   network: NetworkEquilibrium;
   reference: HaTradeEquilibrium;
 }
@@ -56,8 +61,10 @@ export function compareAtPoints(model: HaTradeDeqn, net: Mlp, points: ArrayLike<
   const M = world.M;
   const baseRef = referenceAt(world, points[0]);
   const grid = world.config.assets.points; // the reference grid, so CE by state compares state by state
-  const baseNet = solveNetwork(model, net, points[0], { points: grid });
-  const interp = tauInterpolant(model, net, baseNet);
+  // The networks' equilibrium: the household network's markets cleared, from the price network's prices (clearing.ts).
+  const baseNet = clearMarkets(model, net, points[0], { points: grid });
+  // tau nodes spanning the welfare changes of the box (a few %), so CEs are interpolated, not extrapolated.
+  const interp = tauInterpolant(model, net, baseNet, [0.95, 1.05], 5);
   // The reference's values at the same tau nodes (household problems with scaled resources, §C.5).
   const refInterp: TauInterpolant = {
     nodes: interp.nodes,
@@ -67,11 +74,16 @@ export function compareAtPoints(model: HaTradeDeqn, net: Mlp, points: ArrayLike<
   const epsilon = world.config.analysis.acrElasticity ?? 1 / world.config.preferences.sigmaEps;
   return points.map((x, p) => {
     const ref = p === 0 ? baseRef : referenceAt(world, x, baseRef);
-    const net1 = p === 0 ? baseNet : solveNetwork(model, net, x, { points: grid });
+    const net1 = p === 0 ? baseNet : clearMarkets(model, net, x, { points: grid, initialMass: baseNet.mass });
+    const guess = decodePrices(world, net1.networkRaw);
     let wageError = 0;
     let RError = 0;
     let importShareError = 0;
+    let priceNetworkWageError = 0;
+    let priceNetworkRError = 0;
     for (let i = 0; i < M; i++) {
+      priceNetworkWageError = Math.max(priceNetworkWageError, relErr(guess.wages[i], ref.wages[i]));
+      priceNetworkRError = Math.max(priceNetworkRError, relErr(guess.R[i], ref.prices.R[i]));
       wageError = Math.max(wageError, relErr(net1.prices.wages[i], ref.wages[i]));
       RError = Math.max(RError, relErr(net1.prices.R[i], ref.prices.R[i]));
       for (let j = 0; j < M; j++) if (i !== j) importShareError = Math.max(importShareError, relErr(net1.importShares[i * M + j], ref.importShares[i * M + j]));
@@ -110,7 +122,7 @@ export function compareAtPoints(model: HaTradeDeqn, net: Mlp, points: ArrayLike<
       utilitarianReference = baseRef.states.map((st, i) => utilitarianGain(refInterp, st.distribution.mass, i * per, vNew));
       utilitarianError = Math.max(...utilitarianReference.map((r, i) => relErr(utilitarianNetwork[i], r)));
     }
-    return { policy: Array.from(x), wageError, RError, importShareError, welfareNetwork, welfareReference, welfareError, welfareNetworkConditioned, welfareReferenceConditioned, welfareErrorConditioned, utilitarianNetwork, utilitarianReference, utilitarianError, network: net1, reference: ref };
+    return { policy: Array.from(x), wageError, RError, importShareError, welfareNetwork, welfareReference, welfareError, welfareNetworkConditioned, welfareReferenceConditioned, welfareErrorConditioned, utilitarianNetwork, utilitarianReference, utilitarianError, priceNetworkWageError, priceNetworkRError, network: net1, reference: ref };
   });
 }
 

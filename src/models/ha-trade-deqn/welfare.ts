@@ -129,7 +129,8 @@ export function solveTau(interp: TauInterpolant, target: ArrayLike<number>): { t
       t = 0.5 * (a + b);
     }
     tau[r] = t;
-    const local = lagrange(interp.nodes, ys, Math.min(hi, Math.max(lo, t)))[1];
+    // The slope of the function inverted: the polynomial inside the node range, the linear extrapolation outside.
+    const local = t < lo || t > hi ? average : lagrange(interp.nodes, ys, t)[1];
     slope[r] = unresolved[r] ? Infinity : local > 0 ? local : average;
   }
   return { tau, slope, unresolved };
@@ -227,6 +228,11 @@ export function networkWelfare(model: HaTradeDeqn, net: Mlp, base: NetworkEquili
  * whose individual tau is ill-conditioned. `first` is the country's first row in the interpolant.
  */
 export function utilitarianGain(interp: TauInterpolant, mass: ArrayLike<number>, first: number, vNew: ArrayLike<number>): number {
+  return utilitarianSolve(interp, mass, first, vNew).gain;
+}
+
+/** The utilitarian consumption equivalent (%) and d(sum_s m_s V_old(s; tau))/d tau at its tau (for gradients). */
+export function utilitarianSolve(interp: TauInterpolant, mass: ArrayLike<number>, first: number, vNew: ArrayLike<number>): { gain: number; slope: number } {
   const K = interp.nodes.length;
   const ys = new Float64Array(K);
   let target = 0;
@@ -234,6 +240,6 @@ export function utilitarianGain(interp: TauInterpolant, mass: ArrayLike<number>,
     target += mass[s] * vNew[first + s];
     for (let k = 0; k < K; k++) ys[k] += mass[s] * interp.values[k][first + s];
   }
-  const { tau } = solveTau({ nodes: interp.nodes, values: Array.from(ys, (v) => Float64Array.of(v)), states: new Float32Array(0) }, Float64Array.of(target));
-  return 100 * (tau[0] - 1);
+  const { tau, slope } = solveTau({ nodes: interp.nodes, values: Array.from(ys, (v) => Float64Array.of(v)), states: new Float32Array(0) }, Float64Array.of(target));
+  return { gain: 100 * (tau[0] - 1), slope: slope[0] };
 }

@@ -1,0 +1,95 @@
+// Market clearing on the trained household network (MODELS.md §C.4): the prices (relative wages,
+// R, rebates) at which the goods, bond and government-budget residuals of the network households'
+// stationary distribution are zero, by Newton's method with a finite-difference Jacobian in the
+// price network's raw units, started from the price network's prices.
+//
+// Why: import shares react to relative prices with the trade elasticity (about 1/sigma_eps = 4), and
+// country welfare changes are of the order of the terms-of-trade change, so a 0.3-0.5 % wage error
+// of the price network alone moves import shares by 2-4 % and welfare changes by tens of percent of
+// their size (measured, bench/ha-trade-deqn.ts). The price network is a fast, differentiable guess;
+// the equilibrium of the trained households is where their markets clear.
+import type { Mlp } from '../../deqn/network.ts';
+import { solveLinear } from '../ha-trade/linalg.ts';
+import { decodePrices } from './world.ts';
+import { priceRaw, solveNetwork, type NetworkEquilibrium, type SolveNetworkOptions } from './solution.ts';
+import type { HaTradeDeqn } from './index.ts';
+
+export interface ClearingOptions extends SolveNetworkOptions {
+  /** Sup-norm tolerance on the market residuals (over world labour income); default 1e-7 (the float32 network's noise floor is ~1e-7). */
+  marketTol?: number;
+  maxNewton?: number;
+  /** Starting raw prices (default: the price network at x) and a stationary distribution to warm-start from. */
+  initialRaw?: ArrayLike<number>;
+  initialMass?: Float64Array[];
+}
+
+export interface ClearedEquilibrium extends NetworkEquilibrium {
+  /** Raw price vector at the solution and the price network's raw output at x. */
+  raw: Float64Array;
+  networkRaw: Float64Array;
+  newtonIterations: number;
+  /** Sup norm of the market residuals at the solution. */
+  residualNorm: number;
+}
+
+/** Market residual vector: goods of countries 1..M-1 (Walras: one is redundant), bonds, government budgets. */
+export function marketVector(model: HaTradeDeqn, eq: NetworkEquilibrium): Float64Array {
+  const M = model.world.M;
+  return Float64Array.from([...eq.goods.subarray(0, M - 1), ...eq.bonds, ...eq.government]);
+}
+
+const supNorm = (v: ArrayLike<number>) => Array.from(v).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+
+/** The trained households' market-clearing equilibrium at policy x. */
+export function clearMarkets(model: HaTradeDeqn, net: Mlp, x: ArrayLike<number>, opts: ClearingOptions = {}): ClearedEquilibrium {
+  const { world } = model;
+  const n = world.priceDim;
+  const networkRaw = priceRaw(model, net, x);
+  let raw = Float64Array.from(opts.initialRaw ?? networkRaw);
+  const tol = opts.marketTol ?? 1e-7;
+  const solveOpts: SolveNetworkOptions = { points: opts.points, tol: opts.tol ?? 1e-12, maxIterations: opts.maxIterations ?? 50000, choices: opts.choices };
+  let mass: Float64Array[] | undefined = opts.initialMass;
+  const at = (r: Float64Array) => {
+    const eq = solveNetwork(model, net, x, { ...solveOpts, prices: decodePrices(world, r), initialMass: mass });
+    return { eq, f: marketVector(model, eq) };
+  };
+  const jacobian = (r: Float64Array, f0: Float64Array) => {
+    const J = new Float64Array(n * n);
+    for (let k = 0; k < n; k++) {
+      const up = Float64Array.from(r);
+      up[k] += 1e-4;
+      const f = at(up).f;
+      for (let row = 0; row < n; row++) J[row * n + k] = (f[row] - f0[row]) / 1e-4;
+    }
+    return J;
+  };
+  let current = at(raw);
+  mass = current.eq.mass;
+  let iterations = 0;
+  let J: Float64Array | undefined;
+  for (; iterations < (opts.maxNewton ?? 20) && supNorm(current.f) > tol; iterations++) {
+    // Chord method: the finite-difference Jacobian is rebuilt only when a step fails to halve the residual.
+    const fresh = J === undefined;
+    J ??= jacobian(raw, current.f);
+    const step = solveLinear(J, current.f, n);
+    let scale = 1;
+    let trial = current;
+    let trialRaw = raw;
+    for (let back = 0; back < 6; back++) {
+      trialRaw = Float64Array.from(raw, (v, k) => v - scale * step[k]);
+      trial = at(trialRaw);
+      if (supNorm(trial.f) < supNorm(current.f)) break;
+      scale *= 0.5;
+    }
+    if (!(supNorm(trial.f) < supNorm(current.f))) {
+      if (fresh) break; // no descent even on a fresh Jacobian: the float32 network's noise floor
+      J = undefined;
+      continue;
+    }
+    if (!(supNorm(trial.f) < 0.5 * supNorm(current.f))) J = undefined;
+    raw = trialRaw;
+    current = trial;
+    mass = current.eq.mass;
+  }
+  return { ...current.eq, raw, networkRaw, newtonIterations: iterations, residualNorm: supNorm(current.f) };
+}
