@@ -112,6 +112,26 @@ export class HatSystem implements DifferentiableSystem {
     this.scratch = { dlc: new Float64Array(N * J), dR: new Float64Array(NNJ), dRtot: new Float64Array(N * J), dex: new Float64Array(N), dRev: new Float64Array(N) };
   }
 
+  /**
+   * Row weights for the linear solves (DifferentiableSystem.rowScale): the (H6) row of a sector is
+   * divided by ŵ L̂ and the (H8) row by X'/X. Under extreme policies a sector can all but vanish (with
+   * scale economies L̂ reaches e^{−40}); every term of its (H6) row is then proportional to L̂ and the
+   * Jacobian is numerically singular (smallest singular values ~1e-13 measured at such a policy), so
+   * GMRES and the dense LU fail. Scaled, the row is the log form d log ŵ + d log L̂ − d log R' (unit diagonal).
+   */
+  rowScale(z: Float64Array): Float64Array {
+    const { N, J, offW, offL, offX } = this;
+    const s = new Float64Array(this.size).fill(1);
+    for (let i = 0; i < N; i++) {
+      for (let j = 0; j < J; j++) {
+        const ij = i * J + j;
+        if (this.base.laborIncomeSector[ij] > 0) s[offL + ij] = Math.exp(Math.max(0, -(z[offW + i] + z[offL + ij])));
+        s[offX + ij] = Math.exp(Math.max(0, -z[offX + ij]));
+      }
+    }
+    return s;
+  }
+
   /** The baseline point z = 0: the solution when the wedges are the data's (D1). */
   baselinePoint(): Float64Array {
     return new Float64Array(this.size);

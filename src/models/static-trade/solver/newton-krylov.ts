@@ -23,6 +23,14 @@ export interface DifferentiableSystem {
   vjp(z: Float64Array, v: Float64Array, out: Float64Array): void;
   /** Optional partition of unknowns (and equations, index by index) for block-Jacobi preconditioning. */
   readonly blockOf?: Int32Array;
+  /**
+   * Optional positive weights S of the equations at z, used where J is factorised (preconditioners, the
+   * dense fallback): S J is factorised and M⁻¹ = (S J)⁻¹ S applied, which is J⁻¹ in exact arithmetic.
+   * Why: an equation whose every term is proportional to a vanishing quantity (a sector that has all but
+   * disappeared) is a near-zero row of J, and LU factors of J are then garbage, while S J stays regular.
+   * Krylov iterations, tolerances and Newton steps are those of the unscaled system.
+   */
+  rowScale?(z: Float64Array): Float64Array;
 }
 
 export interface NewtonOptions {
@@ -73,8 +81,8 @@ export class NewtonKrylov {
 
   constructor(readonly options: NewtonOptions = DEFAULT_NEWTON) {}
 
-  /** Dense Jacobian (row-major) from n JVPs with unit vectors. */
-  static denseJacobian(sys: DifferentiableSystem, z: Float64Array): Float64Array {
+  /** Dense Jacobian (row-major) from n JVPs with unit vectors, rows multiplied by `scale` if given. */
+  static denseJacobian(sys: DifferentiableSystem, z: Float64Array, scale: Float64Array | null = null): Float64Array {
     const n = sys.size;
     const J = new Float64Array(n * n);
     const e = new Float64Array(n);
@@ -83,7 +91,7 @@ export class NewtonKrylov {
       e[c] = 1;
       sys.jvp(z, e, col);
       e[c] = 0;
-      for (let r = 0; r < n; r++) J[r * n + c] = col[r];
+      for (let r = 0; r < n; r++) J[r * n + c] = scale ? scale[r] * col[r] : col[r];
     }
     return J;
   }
@@ -96,16 +104,35 @@ export class NewtonKrylov {
   /** Rebuilds the preconditioner from the Jacobian at z. */
   refresh(sys: DifferentiableSystem, z: Float64Array): void {
     const n = sys.size;
-    if (n <= this.options.denseLimit) this.precond = denseLuPreconditioner(n, NewtonKrylov.denseJacobian(sys, z));
+    const scale = sys.rowScale?.(z) ?? null;
+    if (n <= this.options.denseLimit) this.precond = withRowScale(denseLuPreconditioner(n, NewtonKrylov.denseJacobian(sys, z, scale)), scale);
     else {
       const e = new Float64Array(n);
       this.precond = blockJacobiPreconditioner(n, sys.blockOf!, (c, out) => {
         e[c] = 1;
         sys.jvp(z, e, out);
         e[c] = 0;
+        if (scale) for (let r = 0; r < n; r++) out[r] *= scale[r];
       });
+      this.precond = withRowScale(this.precond, scale);
     }
     this.precondSize = n;
+    this.jacobianRefreshes++;
+  }
+
+  /**
+   * Preconditions with a dense LU of the Jacobian at z, whatever the system's size (up to the direct
+   * limit), until GMRES next needs more than `refreshAfter` iterations. Worth its cost (≈ 0.4 s at 938
+   * unknowns) before many solves at nearby points: each then needs one or two Krylov iterations instead
+   * of the ~17 (Newton step) and ~35 (adjoint) of block-Jacobi by country.
+   */
+  refreshDense(sys: DifferentiableSystem, z: Float64Array): void {
+    if (sys.size > DIRECT_LIMIT) return;
+    const scale = sys.rowScale?.(z) ?? null;
+    const p = withRowScale(denseLuPreconditioner(sys.size, NewtonKrylov.denseJacobian(sys, z, scale)), scale);
+    if (!p) return;
+    this.precond = p;
+    this.precondSize = sys.size;
     this.jacobianRefreshes++;
   }
 
@@ -129,8 +156,9 @@ export class NewtonKrylov {
     }
     if (!res.converged && sys.size <= DIRECT_LIMIT) {
       // Near-singular Jacobians (extreme policies) can stall GMRES: solve directly with a dense LU.
-      const lu = new DenseLU(sys.size, NewtonKrylov.denseJacobian(sys, z));
-      if (!lu.singular) return { x: transposed ? lu.solveTransposed(b) : lu.solve(b), iterations };
+      const scale = sys.rowScale?.(z) ?? null;
+      const lu = new DenseLU(sys.size, NewtonKrylov.denseJacobian(sys, z, scale));
+      if (!lu.singular) return { x: scaledLuSolve(lu, b, transposed, scale), iterations };
     }
     if (!res.converged && res.relativeResidual > 1e-6) {
       throw new Error(`linear solve did not converge (relative residual ${res.relativeResidual.toExponential(2)} after ${iterations} iterations)`);
@@ -197,4 +225,27 @@ export class NewtonKrylov {
   adjoint(sys: DifferentiableSystem, z: Float64Array, g: Float64Array): Float64Array {
     return this.linearSolve(sys, z, g, true).x;
   }
+}
+
+/** M⁻¹ = (S J)⁻¹ S and M⁻ᵀ = S (S J)⁻ᵀ from a preconditioner of the row-scaled Jacobian S J. */
+function withRowScale(p: Preconditioner | null, scale: Float64Array | null): Preconditioner | null {
+  if (!p || !scale) return p;
+  const tmp = new Float64Array(scale.length);
+  return {
+    forward: (x, out) => {
+      for (let k = 0; k < x.length; k++) tmp[k] = scale[k] * x[k];
+      p.forward(tmp, out);
+    },
+    transposed: (x, out) => {
+      p.transposed(x, out);
+      for (let k = 0; k < out.length; k++) out[k] *= scale[k];
+    },
+  };
+}
+
+/** Solves J x = b (or Jᵀ x = b) with an LU of S J. */
+function scaledLuSolve(lu: DenseLU, b: Float64Array, transposed: boolean, scale: Float64Array | null): Float64Array {
+  if (!scale) return transposed ? lu.solveTransposed(b) : lu.solve(b);
+  if (!transposed) return lu.solve(b.map((v, k) => v * scale[k]));
+  return lu.solveTransposed(b).map((v, k) => v * scale[k]);
 }
