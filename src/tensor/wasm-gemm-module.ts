@@ -97,20 +97,19 @@ function encodeFunction(f: FunctionDef): number[] {
 }
 
 /**
- * micro(rows, a, lda, bp, K, c, ldc, bias, width, relu, kStride): C[rows x width] at c = (bias +)
- * A[rows x K] times the packed panel at bp, where A's element (r, k) is at a + r lda + k kStride
- * (bytes; kStride 4 for row-major A, the row count times 4 for A stored transposed); rows 1..MR
- * (missing rows repeat the last row's loads, whose results are not stored), width 1..panel width
- * valid columns, bias the address of a panel's padded floats or 0.
+ * micro(rows, a, lda, bp, K, c, ldc, bias, width, relu): C[rows x width] at c = (bias +) A[rows x K]
+ * at a times the packed panel at bp; rows 1..MR (missing rows repeat the last row's loads, whose
+ * results are not stored), width 1..panel width valid columns, bias the address of a panel's
+ * padded floats or 0.
  */
 function microKernel(shape: TileShape): FunctionDef {
   const { rows: MR, vectors: NV, fma } = shape;
   const PW = 4 * NV;
-  // params 0..10; locals: acc (NV per row, v128), b_0..b_{NV-1}, a (v128), k, pa_0..pa_{MR-1}, pb (i32)
-  const [ROWS, A, LDA, BP, K, C, LDC, BIAS, WIDTH, RELU, KSTRIDE] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  const acc = (r: number, h: number) => 11 + NV * r + h;
-  const bv = (h: number) => 11 + NV * MR + h;
-  const AV = 11 + NV * MR + NV;
+  // params 0..9; locals: acc (NV per row, v128), b_0..b_{NV-1}, a (v128), k, pa_0..pa_{MR-1}, pb (i32)
+  const [ROWS, A, LDA, BP, K, C, LDC, BIAS, WIDTH, RELU] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const acc = (r: number, h: number) => 10 + NV * r + h;
+  const bv = (h: number) => 10 + NV * MR + h;
+  const AV = 10 + NV * MR + NV;
   const KK = AV + 1;
   const pa = (r: number) => KK + 1 + r;
   const PB = KK + 1 + MR;
@@ -140,7 +139,7 @@ function microKernel(shape: TileShape): FunctionDef {
       const update = fma ? [...get(AV), ...get(bv(h)), ...get(acc(r, h)), ...f32x4RelaxedMadd] : [...get(acc(r, h)), ...get(AV), ...get(bv(h)), ...f32x4Mul, ...f32x4Add];
       step.push(...update, ...set(acc(r, h)));
     }
-    step.push(...get(pa(r)), ...get(KSTRIDE), ...add, ...set(pa(r)));
+    step.push(...get(pa(r)), ...i32(4), ...add, ...set(pa(r)));
   }
   step.push(...get(PB), ...i32(4 * PW), ...add, ...set(PB), ...get(KK), ...i32(1), ...sub, 0x22, ...uleb(KK) /* tee */, ...brIf(0));
   body.push(...get(BP), ...set(PB), ...get(K), ...set(KK), ...loop(step));
@@ -159,32 +158,53 @@ function microKernel(shape: TileShape): FunctionDef {
     }
     body.push(...i32(r), ...get(ROWS), ...ltS, ...ifThen([...get(WIDTH), ...i32(PW), ...geS, ...ifThen(full, lanes)]));
   }
-  return { params: new Array(11).fill(I32), locals: [...new Array(NV * MR + NV + 1).fill(V128), ...new Array(MR + 2).fill(I32)], body };
+  return { params: new Array(10).fill(I32), locals: [...new Array(NV * MR + NV + 1).fill(V128), ...new Array(MR + 2).fill(I32)], body };
 }
 
 /**
  * gemm(a, bp, c, bias, M, N, K, flags, i0, i1): rows i0..i1 of C = A B (+ bias, relu) with B packed
  * by `pack` or `packTransposed`; bias is the address of (panels x panel width) padded floats or 0;
- * flags: 1 = relu, 2 = A is stored transposed ([K, M] row-major). Panels outside, row tiles
- * inside, so a panel (K x panel width floats) stays in cache while the rows of A stream past it.
+ * flags: 1 = relu, 2 = A is stored transposed ([K, M] row-major): rows i0..i1 of A are then first
+ * copied row-major into the scratch that follows the packed panels and the padded bias
+ * (bp + panels * panel width * 4 * (K + 1), M * K floats), by whichever thread runs the block, so
+ * the transposition is split across threads like the product (reading A with a stride of M floats
+ * inside the k loop measured 2.5-5x slower). Panels outside, row tiles inside, so a panel
+ * (K x panel width floats) stays in cache while the rows of A stream past it.
  */
 function driver(microIndex: number, shape: TileShape): FunctionDef {
   const MR = shape.rows;
   const PW = 4 * shape.vectors;
   const [A, BP, C, BIAS, M, N, K, FLAGS, I0, I1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const [P, PANELS, I, WIDTH, ROWS, RS, KS] = [10, 11, 12, 13, 14, 15, 16];
+  const [P, PANELS, I, WIDTH, ROWS, KK, SRC, DST] = [10, 11, 12, 13, 14, 15, 16, 17];
   const body: number[] = [];
   body.push(...get(N), ...i32(PW - 1), ...add, ...i32(PW), ...divU, ...set(PANELS), ...i32(0), ...set(P));
-  // Byte strides of A between rows (RS) and between k (KS): row-major [M, K], or transposed [K, M].
-  const transposedA = [...get(FLAGS), ...i32(2), 0x71 /* and */];
-  body.push(...transposedA, ...ifThen([...i32(4), ...set(RS), ...get(M), ...i32(4), ...mul, ...set(KS)], [...get(K), ...i32(4), ...mul, ...set(RS), ...i32(4), ...set(KS)]));
+  // A stored [K, M]: copy rows i0..i1 row-major into the scratch, k outer (contiguous reads of a
+  // row segment of the stored matrix, writes to i1 - i0 rows), then read A from there.
+  const copyRows = [
+    ...get(BP), ...get(PANELS), ...i32(4 * PW), ...mul, ...get(K), ...i32(1), ...add, ...mul, ...add, ...set(P), // scratch (P reused)
+    ...i32(0), ...set(KK),
+    ...loop([
+      ...get(A), ...get(KK), ...get(M), ...mul, ...get(I0), ...add, ...i32(4), ...mul, ...add, ...set(SRC),
+      ...get(P), ...get(I0), ...get(K), ...mul, ...get(KK), ...add, ...i32(4), ...mul, ...add, ...set(DST),
+      ...get(I0), ...set(I),
+      ...loop([
+        ...get(DST), ...get(SRC), ...f32Load(0), ...f32Store0,
+        ...get(SRC), ...i32(4), ...add, ...set(SRC),
+        ...get(DST), ...get(K), ...i32(4), ...mul, ...add, ...set(DST),
+        ...get(I), ...i32(1), ...add, 0x22, ...uleb(I), ...get(I1), ...ltS, ...brIf(0),
+      ]),
+      ...get(KK), ...i32(1), ...add, 0x22, ...uleb(KK), ...get(K), ...ltS, ...brIf(0),
+    ]),
+    ...get(P), ...set(A), ...i32(0), ...set(P),
+  ];
+  body.push(...get(FLAGS), ...i32(1), 0x76 /* shr_u */, ...get(I0), ...get(I1), ...ltS, 0x71 /* and: bit 0 */, ...ifThen(copyRows));
   const rowLoop = loop([
     // rows = min(MR, i1 - i)
     ...get(I1), ...get(I), ...sub, ...set(ROWS),
     ...i32(MR), ...get(ROWS), ...get(ROWS), ...i32(MR), ...geS, 0x1b, ...set(ROWS),
     ...get(ROWS),
-    ...get(A), ...get(I), ...get(RS), ...mul, ...add, // a + i*RS
-    ...get(RS), // lda
+    ...get(A), ...get(I), ...get(K), ...mul, ...i32(4), ...mul, ...add, // a + i*K*4
+    ...get(K), ...i32(4), ...mul, // lda
     ...get(BP), ...get(P), ...get(K), ...mul, ...i32(4 * PW), ...mul, ...add, // panel address
     ...get(K),
     ...get(C), ...get(I), ...get(N), ...mul, ...get(P), ...i32(PW), ...mul, ...add, ...i32(4), ...mul, ...add, // c + (i*N + p*PW)*4
@@ -192,7 +212,6 @@ function driver(microIndex: number, shape: TileShape): FunctionDef {
     ...get(BIAS), ...eqz, ...ifThenValue([...i32(0)], [...get(BIAS), ...get(P), ...i32(4 * PW), ...mul, ...add]),
     ...get(WIDTH),
     ...get(FLAGS), ...i32(1), 0x71, // relu
-    ...get(KS),
     ...call(microIndex),
     ...get(I), ...get(ROWS), ...add, ...set(I),
     ...get(I), ...get(I1), ...ltS, ...brIf(0),
@@ -207,7 +226,7 @@ function driver(microIndex: number, shape: TileShape): FunctionDef {
     ...get(P), ...get(PANELS), ...ltS, ...brIf(0),
   ]);
   body.push(...get(PANELS), ...eqz, ...eqz, ...ifThen(panelLoop));
-  return { params: new Array(10).fill(I32), locals: new Array(7).fill(I32), body };
+  return { params: new Array(10).fill(I32), locals: new Array(8).fill(I32), body };
 }
 
 /** if/else yielding an i32. */

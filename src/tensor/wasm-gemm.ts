@@ -1,7 +1,7 @@
 // Routes the wasm backend's float32 matrix products (BatchMatMul and _FusedMatMul of rank-2 or
 // single-batch operands, linear or relu activation) to the register-blocked kernel of
-// wasm-gemm-module.ts. Transposed operands are read in place (A by strides, B while packing it),
-// so the backward pass of a dense layer materialises no transposes; one-row products (bias
+// wasm-gemm-module.ts. Transposed operands need no separate Transpose kernel: B is transposed while
+// it is packed, A block by block by the threads that compute those rows; one-row products (bias
 // gradients) skip the packing. Where the engine accepts relaxed SIMD (Node 20: enabled here at run time
 // with --experimental-wasm-relaxed-simd) the kernel uses f32x4.relaxed_madd, which V8 compiles to
 // vfmadd231ps on CPUs with FMA3: 54-56 GFLOP/s per core for 2048 x 1000 x 1000 (CPU time, this
@@ -35,7 +35,7 @@ interface WasmBackendInternals {
 }
 
 interface GemmExports {
-  /** flags: 1 = relu, 2 = A stored transposed. */
+  /** flags: 1 = relu, 2 = A stored transposed (scratch for it after the packed panels and bias). */
   gemm(a: number, bp: number, c: number, bias: number, m: number, n: number, k: number, flags: number, i0: number, i1: number): void;
   pack(b: number, bp: number, k: number, n: number): void;
   packTransposed(bt: number, bp: number, k: number, n: number): void;
@@ -280,9 +280,10 @@ function matrixProduct(backend: WasmBackendInternals, gemm: Gemm, operands: Oper
   const { a, b, bias, relu, transposeA, transposeB, m, k, n } = operands;
   const width = gemm.panelWidth;
   const panels = Math.ceil(n / width);
-  // Scratch: B packed into panels of `width` columns, then the bias padded to whole panels.
+  // Scratch: B packed into panels of `width` columns, the bias padded to whole panels, then (A
+  // stored transposed) room for A row-major, which the blocks fill (see the module's gemm).
   const packedBytes = panels * k * width * 4;
-  const scratch = backend.wasm._malloc(packedBytes + panels * width * 4);
+  const scratch = backend.wasm._malloc(packedBytes + panels * width * 4 + (transposeA ? m * k * 4 : 0));
   try {
     let biasAddress = 0;
     if (bias) {
