@@ -84,6 +84,11 @@ export interface NashSettings {
   optimizer: OptimizerSettings;
   /** Players that choose policy (default: every player owning a coordinate). */
   players?: number[];
+  /**
+   * 'jacobi' (default): every player responds to last round's policies; 'gauss-seidel': players respond in
+   * turn, each to the policies already updated this round (usually fewer rounds; not parallel).
+   */
+  update?: 'jacobi' | 'gauss-seidel';
 }
 
 export const DEFAULT_NASH: NashSettings = { damping: 0.2, tolerance: 1e-3, maxRounds: 100, optimizer: DEFAULT_OPTIMIZER };
@@ -103,9 +108,13 @@ export interface NashResult {
   rounds: NashRound[];
 }
 
-/** Damped Jacobi best-response dynamics: a_p ← (1−ω) a_p + ω BR_p(a_{−p}) for all p at once. */
+/**
+ * Damped best-response dynamics: a_p ← (1−ω) a_p + ω BR_p(a_{−p}), for all p at once (Jacobi) or in turn
+ * (Gauss–Seidel).
+ */
 export function nashEquilibrium(objective: PolicyObjective, start: Float64Array, settings: NashSettings = DEFAULT_NASH, progress?: Progress): NashResult {
   const players = settings.players ?? [...new Set(objective.owner)].sort((x, y) => x - y);
+  const gaussSeidel = settings.update === 'gauss-seidel';
   let a = Float64Array.from(start);
   const rounds: NashRound[] = [];
   const t0 = performance.now();
@@ -115,7 +124,7 @@ export function nashEquilibrium(objective: PolicyObjective, start: Float64Array,
     const next = Float64Array.from(a);
     for (const p of players) {
       const coords = coordinatesOf(objective, p);
-      const startAt = Float64Array.from(a);
+      const startAt = Float64Array.from(gaussSeidel ? next : a);
       const previous = lastBest.get(p);
       if (previous) coords.forEach((k, c) => (startAt[k] = previous[c]));
       const br = bestResponse(objective, startAt, p, settings.optimizer);

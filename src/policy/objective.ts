@@ -19,6 +19,12 @@ export interface PolicyObjective {
   welfare(a: Float64Array): Float64Array;
   /** ∇_a Σ_p weights[p] · welfare_p(a): for one player pass a unit vector. */
   gradient(a: Float64Array, weights: Float64Array): Float64Array;
+  /**
+   * Optional hint: many policies close to `a` are about to be evaluated (a finite-difference Jacobian of
+   * the players' first-order conditions). An equilibrium model can prepare, e.g. factorise its
+   * equilibrium Jacobian at a so that the nearby equilibrium and adjoint solves take few iterations.
+   */
+  localize?(a: Float64Array): void;
 }
 
 export function unitWeights(objective: PolicyObjective, player: number): Float64Array {

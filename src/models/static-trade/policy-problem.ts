@@ -133,6 +133,12 @@ export class StaticTradePolicyProblem implements PolicyObjective {
     return eq;
   }
 
+  /** Factorises the equilibrium Jacobian at a: the nearby solves of a finite-difference Jacobian then take few Krylov iterations. */
+  localize(a: Float64Array): void {
+    const eq = this.equilibrium(a);
+    this.model.solver.refreshDense(eq.system, eq.z);
+  }
+
   welfare(a: Float64Array): Float64Array {
     return Float64Array.from(this.equilibrium(a).logWelfare);
   }
