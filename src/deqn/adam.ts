@@ -1,6 +1,7 @@
 // Adam with its state in plain variables, so checkpoints can store and restore it exactly and
 // gradients can be clipped (or averaged across workers) before the update.
-import { tf } from '../tensor/backend.ts';
+import { tf, optimisationEnabled } from '../tensor/backend.ts';
+import { fusedAdamAvailable, fusedAdamUpdate } from '../tensor/wasm-adam.ts';
 
 export interface AdamSettings {
   beta1: number;
@@ -28,9 +29,18 @@ export class Adam {
     const t = this.iterations;
     // Bias correction folded into the step size, as in Kingma & Ba (2015), Algorithm 1 (final note).
     const stepSize = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+    // On wasm one SIMD pass per tensor, bit-identical to the element-wise update below (wasm-adam.ts).
+    const fused = optimisationEnabled('fused-adam') && fusedAdamAvailable() && grads.every((g) => g.dtype === 'float32');
     tf.tidy(() => {
       params.forEach((p, i) => {
         const g = grads[i];
+        if (fused) {
+          const [p1, m1, v1] = fusedAdamUpdate(p, this.m[i], this.v[i], g, { beta1, beta2, epsilon, stepSize });
+          this.m[i].assign(m1);
+          this.v[i].assign(v1);
+          p.assign(p1);
+          return;
+        }
         const m = tf.add(tf.mul(beta1, this.m[i]), tf.mul(1 - beta1, g));
         const v = tf.add(tf.mul(beta2, this.v[i]), tf.mul(1 - beta2, tf.square(g)));
         this.m[i].assign(m);

@@ -38,11 +38,13 @@ let active: BackendInfo | undefined;
 /**
  * Diagnostic switch for before/after comparisons (bench, tests): a comma-separated list of the
  * engine's speed optimisations to leave off: simd-gemm, fma (the SIMD kernel's fused multiply-adds),
- * tiled-transpose, shared-identity, row-tile, fused-dense.
+ * tiled-transpose, shared-identity, row-tile, fused-dense, fused-adam.
  */
 export const DISABLE_ENV = 'DEQN_DISABLE_OPTIMISATIONS';
 
-export function optimisationEnabled(name: 'simd-gemm' | 'fma' | 'tiled-transpose' | 'shared-identity' | 'row-tile' | 'fused-dense'): boolean {
+export function optimisationEnabled(
+  name: 'simd-gemm' | 'fma' | 'tiled-transpose' | 'shared-identity' | 'row-tile' | 'fused-dense' | 'fused-adam',
+): boolean {
   return !(process.env[DISABLE_ENV] ?? '').split(',').map((s) => s.trim()).includes(name);
 }
 

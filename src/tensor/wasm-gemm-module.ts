@@ -362,9 +362,62 @@ function vectorProduct(shape: TileShape): FunctionDef {
   return { params: new Array(5).fill(I32), locals: [V128, V128, ...new Array(7).fill(I32)], body };
 }
 
+const F32 = 0x7d;
+
+/**
+ * adam(p, m, v, g, pOut, mOut, vOut, n, beta1, oneMinusBeta1, beta2, oneMinusBeta2, epsilon, stepSize):
+ * one Adam update of n floats with the operations, operand order and float32 roundings of the
+ * unfused update in src/deqn/adam.ts (tf.mul, tf.add, tf.square, tf.sqrt, tf.div, tf.sub, each
+ * rounded to float32), so results are bit-identical to it:
+ *   m' = beta1 m + (1 - beta1) g,  v' = beta2 v + (1 - beta2) g g,  p' = p - stepSize (m' / (sqrt(v') + epsilon)).
+ * Four lanes at a time, then the tail with scalar float32 operations.
+ */
+function adamUpdate(): FunctionDef {
+  const [P, M, V, G, PO, MO, VO, N] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [B1, C1, B2, C2, EPS, STEP] = [8, 9, 10, 11, 12, 13];
+  const [I, END] = [14, 15]; // byte offset, bytes in whole vectors
+  const [VB1, VC1, VB2, VC2, VEPS, VSTEP, GV, MV, VV] = [16, 17, 18, 19, 20, 21, 22, 23, 24];
+  const [GS, MS, VS] = [25, 26, 27];
+  const f32x4Splat = simd(0x13);
+  const [f32x4Sub, f32x4Div, f32x4Sqrt] = [simd(0xe5), simd(0xe7), simd(0xe3)];
+  const [f32Add, f32Sub, f32Mul, f32Div, f32Sqrt] = [[0x92], [0x93], [0x94], [0x95], [0x91]];
+  const at = (base: number) => [...get(base), ...get(I), ...add];
+  const body: number[] = [];
+  for (const [scalar, vector] of [[B1, VB1], [C1, VC1], [B2, VB2], [C2, VC2], [EPS, VEPS], [STEP, VSTEP]]) body.push(...get(scalar), ...f32x4Splat, ...set(vector));
+  body.push(...get(N), ...i32(-4), 0x71, ...i32(4), ...mul, ...set(END), ...i32(0), ...set(I));
+  const vectorStep = [
+    ...at(G), ...v128Load(0), ...set(GV),
+    // m' = beta1 m + (1 - beta1) g
+    ...get(VB1), ...at(M), ...v128Load(0), ...f32x4Mul, ...get(VC1), ...get(GV), ...f32x4Mul, ...f32x4Add, ...set(MV),
+    // v' = beta2 v + (1 - beta2) (g g)
+    ...get(VB2), ...at(V), ...v128Load(0), ...f32x4Mul, ...get(VC2), ...get(GV), ...get(GV), ...f32x4Mul, ...f32x4Mul, ...f32x4Add, ...set(VV),
+    ...at(MO), ...get(MV), ...v128Store(0),
+    ...at(VO), ...get(VV), ...v128Store(0),
+    // p' = p - stepSize (m' / (sqrt(v') + epsilon))
+    ...at(PO), ...at(P), ...v128Load(0), ...get(VSTEP), ...get(MV), ...get(VV), ...f32x4Sqrt, ...get(VEPS), ...f32x4Add, ...f32x4Div, ...f32x4Mul, ...f32x4Sub, ...v128Store(0),
+    ...get(I), ...i32(16), ...add, 0x22, ...uleb(I), ...get(END), ...ltS, ...brIf(0),
+  ];
+  body.push(...get(END), ...ifThen(loop(vectorStep)));
+  const scalarStep = [
+    ...at(G), ...f32Load(0), ...set(GS),
+    ...get(B1), ...at(M), ...f32Load(0), ...f32Mul, ...get(C1), ...get(GS), ...f32Mul, ...f32Add, ...set(MS),
+    ...get(B2), ...at(V), ...f32Load(0), ...f32Mul, ...get(C2), ...get(GS), ...get(GS), ...f32Mul, ...f32Mul, ...f32Add, ...set(VS),
+    ...at(MO), ...get(MS), ...f32Store0,
+    ...at(VO), ...get(VS), ...f32Store0,
+    ...at(PO), ...at(P), ...f32Load(0), ...get(STEP), ...get(MS), ...get(VS), ...f32Sqrt, ...get(EPS), ...f32Add, ...f32Div, ...f32Mul, ...f32Sub, ...f32Store0,
+    ...get(I), ...i32(4), ...add, 0x22, ...uleb(I), ...get(N), ...i32(4), ...mul, ...ltS, ...brIf(0),
+  ];
+  body.push(...get(I), ...get(N), ...i32(4), ...mul, ...ltS, ...ifThen(loop(scalarStep)));
+  return {
+    params: [...new Array(8).fill(I32), ...new Array(6).fill(F32)],
+    locals: [I32, I32, ...new Array(9).fill(V128), F32, F32, F32],
+    body,
+  };
+}
+
 /** The module's bytes; `shared` must match the memory it will import (the threaded build's is shared). */
 export function gemmModuleBytes(shared: boolean, shape: TileShape = SEPARATE_ROUNDING_TILE): Uint8Array {
-  const functions = [microKernel(shape), driver(0, shape), packer(shape), transposingPacker(shape), vectorProduct(shape)];
+  const functions = [microKernel(shape), driver(0, shape), packer(shape), transposingPacker(shape), vectorProduct(shape), adamUpdate()];
   const types = functions.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0]);
   const memoryLimits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
   const name = (text: string) => [...uleb(text.length), ...[...text].map((c) => c.charCodeAt(0))];
@@ -375,7 +428,7 @@ export function gemmModuleBytes(shared: boolean, shape: TileShape = SEPARATE_ROU
     ...section(1, vec(types)),
     ...section(2, imports),
     ...section(3, vec(functions.map((_, i) => uleb(i)))),
-    ...section(7, vec([exportEntry('gemm', 1), exportEntry('pack', 2), exportEntry('packTransposed', 3), exportEntry('gemv', 4)])),
+    ...section(7, vec([exportEntry('gemm', 1), exportEntry('pack', 2), exportEntry('packTransposed', 3), exportEntry('gemv', 4), exportEntry('adam', 5)])),
     ...section(10, vec(functions.map(encodeFunction))),
   ];
   return new Uint8Array(bytes);

@@ -40,6 +40,10 @@ interface GemmExports {
   pack(b: number, bp: number, k: number, n: number): void;
   packTransposed(bt: number, bp: number, k: number, n: number): void;
   gemv(a: number, b: number, acc: number, n: number, k: number): void;
+  adam(
+    p: number, m: number, v: number, g: number, pOut: number, mOut: number, vOut: number, n: number,
+    beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, epsilon: number, stepSize: number,
+  ): void;
 }
 
 /** Rows of A per call: a block of A stays in cache while every panel of B streams past it. */
@@ -302,6 +306,14 @@ function matrixProduct(backend: WasmBackendInternals, gemm: Gemm, operands: Oper
   } finally {
     backend.wasm._free(scratch);
   }
+}
+
+/**
+ * The SIMD module's exports on the wasm backend `backend` (instantiated on first use; undefined
+ * when its memory cannot be reached), for other kernels built into the module (wasm-adam.ts).
+ */
+export function simdModuleExports(backend: unknown): GemmExports | undefined {
+  return gemmFor(backend as WasmBackendInternals)?.exports;
 }
 
 /** Row blocks computed by helper threads so far (0 on one thread). */
