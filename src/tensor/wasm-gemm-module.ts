@@ -171,30 +171,18 @@ function microKernel(shape: TileShape): FunctionDef {
  * inside the k loop measured 2.5-5x slower). Panels outside, row tiles inside, so a panel
  * (K x panel width floats) stays in cache while the rows of A stream past it.
  */
-function driver(microIndex: number, shape: TileShape): FunctionDef {
+function driver(microIndex: number, transposeIndex: number, shape: TileShape): FunctionDef {
   const MR = shape.rows;
   const PW = 4 * shape.vectors;
   const [A, BP, C, BIAS, M, N, K, FLAGS, I0, I1] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const [P, PANELS, I, WIDTH, ROWS, KK, SRC, DST] = [10, 11, 12, 13, 14, 15, 16, 17];
+  const [P, PANELS, I, WIDTH, ROWS] = [10, 11, 12, 13, 14];
   const body: number[] = [];
   body.push(...get(N), ...i32(PW - 1), ...add, ...i32(PW), ...divU, ...set(PANELS), ...i32(0), ...set(P));
   // A stored [K, M]: copy rows i0..i1 row-major into the scratch, k outer (contiguous reads of a
   // row segment of the stored matrix, writes to i1 - i0 rows), then read A from there.
   const copyRows = [
     ...get(BP), ...get(PANELS), ...i32(4 * PW), ...mul, ...get(K), ...i32(1), ...add, ...mul, ...add, ...set(P), // scratch (P reused)
-    ...i32(0), ...set(KK),
-    ...loop([
-      ...get(A), ...get(KK), ...get(M), ...mul, ...get(I0), ...add, ...i32(4), ...mul, ...add, ...set(SRC),
-      ...get(P), ...get(I0), ...get(K), ...mul, ...get(KK), ...add, ...i32(4), ...mul, ...add, ...set(DST),
-      ...get(I0), ...set(I),
-      ...loop([
-        ...get(DST), ...get(SRC), ...f32Load(0), ...f32Store0,
-        ...get(SRC), ...i32(4), ...add, ...set(SRC),
-        ...get(DST), ...get(K), ...i32(4), ...mul, ...add, ...set(DST),
-        ...get(I), ...i32(1), ...add, 0x22, ...uleb(I), ...get(I1), ...ltS, ...brIf(0),
-      ]),
-      ...get(KK), ...i32(1), ...add, 0x22, ...uleb(KK), ...get(K), ...ltS, ...brIf(0),
-    ]),
+    ...get(A), ...get(P), ...get(M), ...get(K), ...get(I0), ...get(I1), ...call(transposeIndex),
     ...get(P), ...set(A), ...i32(0), ...set(P),
   ];
   body.push(...get(FLAGS), ...i32(1), 0x76 /* shr_u */, ...get(I0), ...get(I1), ...ltS, 0x71 /* and: bit 0 */, ...ifThen(copyRows));
@@ -226,7 +214,51 @@ function driver(microIndex: number, shape: TileShape): FunctionDef {
     ...get(P), ...get(PANELS), ...ltS, ...brIf(0),
   ]);
   body.push(...get(PANELS), ...eqz, ...eqz, ...ifThen(panelLoop));
-  return { params: new Array(10).fill(I32), locals: new Array(8).fill(I32), body };
+  return { params: new Array(10).fill(I32), locals: new Array(5).fill(I32), body };
+}
+
+/** i8x16.shuffle picking float lanes (0-3 from the first operand, 4-7 from the second). */
+const shuffleLanes = (lanes: number[]) => [...simd(0x0d), ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])];
+
+/**
+ * transposeRows(a, ap, M, K, i0, i1): ap[i K + k] = a[k M + i] for rows i0 <= i < i1 and all k,
+ * i.e. rows i0..i1 of A = (stored [K, M])^T, row-major. 4 x 4 blocks by shuffles, scalar edges.
+ */
+function rowTransposer(): FunctionDef {
+  const [A, AP, M, K, I0, I1] = [0, 1, 2, 3, 4, 5];
+  const [KK, I, I4END, K4END, SRC, DST] = [6, 7, 8, 9, 10, 11];
+  const [V0, V1, V2, V3, T0, T1, T2, T3] = [12, 13, 14, 15, 16, 17, 18, 19];
+  const srcAt = [...get(A), ...get(KK), ...get(M), ...mul, ...get(I), ...add, ...i32(4), ...mul, ...add];
+  const dstAt = [...get(AP), ...get(I), ...get(K), ...mul, ...get(KK), ...add, ...i32(4), ...mul, ...add];
+  const forRange = (index: number, start: number[], end: number[], stepBy: number, inner: number[]) => [
+    ...start, ...set(index),
+    ...get(index), ...end, ...ltS,
+    ...ifThen(loop([...inner, ...get(index), ...i32(stepBy), ...add, 0x22, ...uleb(index), ...end, ...ltS, ...brIf(0)])),
+  ];
+  const scalarCopy = [...dstAt, ...srcAt, ...f32Load(0), ...f32Store0];
+  const rowStep = (r: number) => [...get(SRC), ...get(M), ...i32(4 * r), ...mul, ...add];
+  const block = [
+    ...srcAt, ...set(SRC),
+    ...get(SRC), ...v128Load(0), ...set(V0),
+    ...rowStep(1), ...v128Load(0), ...set(V1),
+    ...rowStep(2), ...v128Load(0), ...set(V2),
+    ...rowStep(3), ...v128Load(0), ...set(V3),
+    ...get(V0), ...get(V1), ...shuffleLanes([0, 4, 1, 5]), ...set(T0),
+    ...get(V0), ...get(V1), ...shuffleLanes([2, 6, 3, 7]), ...set(T1),
+    ...get(V2), ...get(V3), ...shuffleLanes([0, 4, 1, 5]), ...set(T2),
+    ...get(V2), ...get(V3), ...shuffleLanes([2, 6, 3, 7]), ...set(T3),
+    ...dstAt, ...set(DST),
+  ];
+  const outRows: [number, number, number[]][] = [[T0, T2, [0, 1, 4, 5]], [T0, T2, [2, 3, 6, 7]], [T1, T3, [0, 1, 4, 5]], [T1, T3, [2, 3, 6, 7]]];
+  outRows.forEach(([x, y, lanes], r) => block.push(...get(DST), ...get(K), ...i32(4 * r), ...mul, ...add, ...get(x), ...get(y), ...shuffleLanes(lanes), ...v128Store(0)));
+  const body = [
+    ...get(I1), ...get(I0), ...sub, ...i32(-4), 0x71, ...get(I0), ...add, ...set(I4END),
+    ...get(K), ...i32(-4), 0x71, ...set(K4END),
+    ...forRange(KK, i32(0), get(K4END), 4, forRange(I, get(I0), get(I4END), 4, block)),
+    ...forRange(KK, i32(0), get(K), 1, forRange(I, get(I4END), get(I1), 1, scalarCopy)),
+    ...forRange(KK, get(K4END), get(K), 1, forRange(I, get(I0), get(I4END), 1, scalarCopy)),
+  ];
+  return { params: new Array(6).fill(I32), locals: [...new Array(6).fill(I32), ...new Array(8).fill(V128)], body };
 }
 
 /** if/else yielding an i32. */
@@ -417,7 +449,7 @@ function adamUpdate(): FunctionDef {
 
 /** The module's bytes; `shared` must match the memory it will import (the threaded build's is shared). */
 export function gemmModuleBytes(shared: boolean, shape: TileShape = SEPARATE_ROUNDING_TILE): Uint8Array {
-  const functions = [microKernel(shape), driver(0, shape), packer(shape), transposingPacker(shape), vectorProduct(shape), adamUpdate()];
+  const functions = [microKernel(shape), driver(0, 6, shape), packer(shape), transposingPacker(shape), vectorProduct(shape), adamUpdate(), rowTransposer()];
   const types = functions.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0]);
   const memoryLimits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
   const name = (text: string) => [...uleb(text.length), ...[...text].map((c) => c.charCodeAt(0))];
