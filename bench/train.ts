@@ -4,7 +4,7 @@
 // the yardstick for each case's achieved GFLOP/s. --batch overrides the model cases' minibatch size.
 // --json prints one array of {case, msPerStep, cpuMsPerStep, statesPerSec, gflops} (CPU time of all
 // the process's threads, the steadier figure on a shared machine).
-// DEQN_WASM_THREADS sets the wasm thread count; DEQN_DISABLE_OPTIMISATIONS turns optimisations off
+// DEQN_WASM_THREADS sets the wasm thread count (default: one per core, at most 4); DEQN_DISABLE_OPTIMISATIONS turns optimisations off
 // for before/after comparisons (src/tensor/backend.ts).
 import { existsSync } from 'node:fs';
 import { initBackend } from '../src/tensor/backend.ts';

@@ -71,7 +71,8 @@ async function trySetBackend(name: string): Promise<boolean> {
 let wasmThreads: number | undefined;
 
 /**
- * The wasm backend with `DEQN_WASM_THREADS` threads (default 1). More than one thread needs the
+ * The wasm backend with `DEQN_WASM_THREADS` threads (default: one per core, at most 4; see
+ * parseWasmThreads for the measurements behind that default). More than one thread needs the
  * threaded build (shared memory): the project's SIMD matrix product then splits row blocks across
  * its own helper threads while XNNPACK keeps a pool of one (its pool threads spin between kernels,
  * which cost 2-4x CPU on the small DEQN networks); with simd-gemm disabled, XNNPACK's pool gets
