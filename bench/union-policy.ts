@@ -93,7 +93,7 @@ if (flag('--real')) {
   cpuSeconds();
   const real = new UnionModel(loadUnionData(loaded), { ...c.solver, epsilon: c.epsilon });
   const results = runUnionExperiments(real, [...EXPERIMENT_NAMES], {
-    bounds: configBounds(c), starts: num('--real-starts', 3), radiusStep: c.multistart.radiusStep, seed: c.multistart.seed,
+    bounds: configBounds(c), starts: num('--real-starts', 3), radiusStep: c.multistart.radiusStep, seed: c.multistart.seed, metric: c.multistart.metric,
     optimizer: configOptimizer(c, num('--real-iterations', c.optimizer.maxIterations)),
   }, log);
   add('WIOD-2014 EU: five experiments', seconds(t0), 's');

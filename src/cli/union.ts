@@ -41,7 +41,7 @@ export function registerUnion(program: Command): void {
         model,
         names,
         {
-          bounds: configBounds(c), starts, radiusStep: c.multistart.radiusStep, seed: c.multistart.seed,
+          bounds: configBounds(c), starts, radiusStep: c.multistart.radiusStep, seed: c.multistart.seed, metric: c.multistart.metric,
           optimizer: configOptimizer(c, maxIterations),
         },
         progress,

@@ -58,7 +58,12 @@ export const unionConfigSchema = z
       .strict()
       .prefault({}),
     multistart: z
-      .object({ starts: z.number().int().min(1).default(5), radiusStep: z.number().min(0).default(0.05), seed: z.number().int().default(1) })
+      .object({
+        starts: z.number().int().min(1).default(5),
+        radiusStep: z.number().min(0).default(0.05),
+        seed: z.number().int().default(1),
+        metric: z.enum(['curvature', 'instrument']).default('curvature'),
+      })
       .strict()
       .prefault({}),
     optimizer: z

@@ -12,7 +12,7 @@
 // keeps it up to date along the path (diagonal BFGS update); see src/policy/lbfgsb.ts.
 import seedrandom from 'seedrandom';
 import { project } from '../../policy/objective.ts';
-import { minimizeBounded } from '../../policy/lbfgsb.ts';
+import { minimizeBounded, probeDiagonal } from '../../policy/lbfgsb.ts';
 import type { UnionPolicyObjective } from './objective.ts';
 import type { UnionEquilibrium } from './model.ts';
 
@@ -40,6 +40,8 @@ export const DEFAULT_UNION_OPTIMIZER: UnionOptimizerSettings = {
 export interface MultiStartSettings {
   starts: number;
   radiusStep: number;
+  /** Metric of the starting spheres (see startingPoints; default 'curvature'). */
+  metric?: 'curvature' | 'instrument';
   seed: number;
   optimizer: UnionOptimizerSettings;
 }
@@ -69,33 +71,49 @@ export interface MultiStartResult {
   seconds: number;
 }
 
-export function startingPoints(objective: UnionPolicyObjective, starts: number, radiusStep: number, seed: number): { a: Float64Array; radius: number }[] {
+/**
+ * Start 0 is the origin; start k ≥ 1 lies on the sphere of radius k·radiusStep: a = r √dim · u/‖u‖ · f,
+ * u standard normal. In the 'instrument' metric f = 1 (RMS change r of every instrument). In the
+ * 'curvature' metric f_k = min(10, √(median D / D_k)) with D the Hessian diagonal at the origin: the same
+ * random change costs the same welfare whatever the instrument's curvature. (A 5 % tax on a sector with
+ * η/(1−φη) ≈ 140 moves its output by a factor e⁷: raw spheres start far outside the quadratic region.)
+ */
+export function startingPoints(objective: UnionPolicyObjective, starts: number, radiusStep: number, seed: number, curvature?: Float64Array): { a: Float64Array; radius: number }[] {
   const rng = seedrandom(`union-starts-${seed}`);
   const normal = () => Math.sqrt(-2 * Math.log(Math.max(rng(), 1e-300))) * Math.cos(2 * Math.PI * rng());
   const d = objective.dimension;
+  let factor = new Float64Array(d).fill(1);
+  if (curvature) {
+    const median = Float64Array.from(curvature).sort()[Math.floor(d / 2)];
+    factor = curvature.map((c) => Math.min(10, Math.sqrt(median / c)));
+  }
   const out = [{ a: objective.initial(), radius: 0 }];
   for (let k = 1; k < starts; k++) {
     const u = Float64Array.from({ length: d }, normal);
     const norm = Math.sqrt(u.reduce((s, v) => s + v * v, 0));
     const radius = k * radiusStep;
-    const a = u.map((v) => (v / norm) * radius * Math.sqrt(d));
+    const a = u.map((v, j) => (v / norm) * radius * Math.sqrt(d) * factor[j]);
     out.push({ a: project(a, objective.lower, objective.upper), radius });
   }
   return out;
 }
 
-/** Minimises −100 ln Ŵ_EU from a0 (trial policies without an equilibrium count as +∞: the line search backs off). */
-export function optimizeStart(objective: UnionPolicyObjective, a0: Float64Array, o: UnionOptimizerSettings, start = 0) {
+/** −100 ln Ŵ_EU and its gradient (a trial policy without an equilibrium counts as +∞: the line search backs off). */
+function negativeWelfare(objective: UnionPolicyObjective) {
   const weight = Float64Array.of(100);
-  const fg = (a: Float64Array) => {
+  return (a: Float64Array) => {
     const w = objective.welfare(a)[0];
     if (!Number.isFinite(w)) return { value: Infinity, gradient: new Float64Array(a.length) };
     const g = objective.gradient(a, weight);
     return { value: -100 * w, gradient: g.map((v) => -v) };
   };
-  return minimizeBounded(fg, a0, objective.lower, objective.upper, {
-    maxIterations: o.maxIterations, gradientTol: o.tolerance, valueTol: o.valueTolerance, valuePatience: o.valuePatience, stallGradient: 1e3,
-    memory: o.memory, diagonal: o.diagonal, probes: o.probes, probeSeed: `union-probe-${start}`,
+}
+
+/** Minimises −100 ln Ŵ_EU from a0; `diagonal` (an estimate of the Hessian diagonal at a0) saves the probes. */
+export function optimizeStart(objective: UnionPolicyObjective, a0: Float64Array, o: UnionOptimizerSettings, start = 0, diagonal?: Float64Array) {
+  return minimizeBounded(negativeWelfare(objective), a0, objective.lower, objective.upper, {
+    maxIterations: o.maxIterations, gradientTol: o.tolerance, valueTol: o.valueTolerance, valuePatience: o.valuePatience, stallGradient: 10,
+    memory: o.memory, diagonal: o.diagonal === 'probe' && diagonal ? diagonal : o.diagonal, probes: o.probes, probeSeed: `union-probe-${start}`,
     onIteration: o.onIteration ? (it, v, pg) => o.onIteration!(it, -v, pg) : undefined,
   });
 }
@@ -103,7 +121,14 @@ export function optimizeStart(objective: UnionPolicyObjective, a0: Float64Array,
 export function optimizeMultiStart(objective: UnionPolicyObjective, settings: MultiStartSettings, progress?: (msg: string) => void): MultiStartResult {
   const t0 = performance.now();
   const runs: StartResult[] = [];
-  for (const [start, { a: a0, radius }] of startingPoints(objective, settings.starts, settings.radiusStep, settings.seed).entries()) {
+  // The Hessian diagonal at the origin: the metric of the starting spheres and start 0's preconditioner.
+  const origin = objective.initial();
+  const needDiagonal = (settings.metric ?? 'curvature') === 'curvature' || settings.optimizer.diagonal === 'probe';
+  const curvature = needDiagonal
+    ? probeDiagonal(negativeWelfare(objective), origin, objective.lower, objective.upper, settings.optimizer.probes, 1e-4, 'union-probe-0').diagonal
+    : undefined;
+  const points = startingPoints(objective, settings.starts, settings.radiusStep, settings.seed, (settings.metric ?? 'curvature') === 'curvature' ? curvature : undefined);
+  for (const [start, { a: a0, radius }] of points.entries()) {
     const t1 = performance.now();
     if (!Number.isFinite(objective.welfare(a0)[0])) {
       // No equilibrium at this start (an extreme point of a large sphere): reported, left out of the statistics.
@@ -111,7 +136,7 @@ export function optimizeMultiStart(objective: UnionPolicyObjective, settings: Mu
       progress?.(`  start ${start} (radius ${radius.toFixed(3)}): no equilibrium at the starting point, skipped`);
       continue;
     }
-    const res = optimizeStart(objective, a0, settings.optimizer, start);
+    const res = optimizeStart(objective, a0, settings.optimizer, start, start === 0 ? curvature : undefined);
     const W = Math.exp(-res.value / 100);
     runs.push({
       start, radius, a: res.x, welfareGain: 100 * (W - 1), projectedGradient: res.projectedGradient, iterations: res.iterations, evaluations: res.evaluations,

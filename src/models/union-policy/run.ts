@@ -13,6 +13,7 @@ export interface ExperimentSettings {
   starts: number;
   radiusStep: number;
   seed: number;
+  metric?: 'curvature' | 'instrument';
   optimizer: UnionOptimizerSettings;
 }
 
@@ -27,7 +28,7 @@ export function runUnionExperiments(model: UnionModel, names: ExperimentName[], 
   return names.map((name) => {
     const objective = new UnionPolicyObjective(model, EXPERIMENTS[name], s.bounds);
     progress?.(`${name}: ${objective.dimension} instruments, ${s.starts} start(s)`);
-    const result = optimizeMultiStart(objective, { starts: s.starts, radiusStep: s.radiusStep, seed: s.seed, optimizer: s.optimizer }, progress);
+    const result = optimizeMultiStart(objective, { starts: s.starts, radiusStep: s.radiusStep, seed: s.seed, metric: s.metric, optimizer: s.optimizer }, progress);
     progress?.(`${name}: welfare gain ${result.mean.toFixed(4)} % (std ${result.std.toFixed(4)}) in ${result.seconds.toFixed(1)} s`);
     return { name, kinds: EXPERIMENTS[name], objective, result };
   });
