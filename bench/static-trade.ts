@@ -14,6 +14,7 @@ import { loadConfig, type LoadedConfig } from '../src/models/static-trade/config
 import { buildModel, runCounterfactual, runOptimize, pct, implementSubsidies, instrumentSpec, type OptimizeResult } from '../src/models/static-trade/run.ts';
 import { StaticTradePolicyProblem, type InstrumentKind } from '../src/models/static-trade/policy-problem.ts';
 import { nashEquilibriumWith } from '../src/policy/equilibria.ts';
+import { deviationChecks } from '../src/policy/nash.ts';
 import { Worker } from 'node:worker_threads';
 import type { StaticTradeModel } from '../src/models/static-trade/model.ts';
 
@@ -165,33 +166,54 @@ async function nashDual(model: StaticTradeModel, c: LoadedConfig): Promise<void>
     (results.timings ??= {} as Record<string, { wall: number; cpu: number }>);
     (results.timings as Record<string, { wall: number; cpu: number | null }>)[`${label}, 7 worker threads`] = { wall: (performance.now() - t0) / 1000, cpu: null };
   } else dual = time(label, () => runOptimize(model, c, { mode: 'nash', kinds: ['tariffs', 'subsidies'], progress: log }));
+  writeFileSync(`${outDir}/nash-dual-a${tag}.json`, JSON.stringify(Array.from(dual.a)));
   results.nashDual = {
     welfarePct: dual.welfarePct,
     converged: dual.converged,
-    rounds: (dual.history.round as number[]).length,
+    certificate: dual.nashCertificate,
+    history: dual.history,
     solves: dual.solves,
     subsidies: sectorPatterns(model, dual, 'subsidies'),
     tariffs: sectorPatterns(model, dual, 'tariffs'),
     meanTariff: mean(dual, 'tariffs'),
     meanSubsidy: mean(dual, 'subsidies'),
   };
-  for (const sd of [0.25, 0.5]) {
-    const implemented = model.solve(implementSubsidies(dual.wedges, dual.problem, sd, 1));
-    (results.nashDual as Record<string, unknown>)[`welfarePctSubsidiesImplementedSd${sd}`] = Object.fromEntries(
-      model.countries.map((name, i) => [name, pct(implemented.logWelfare[i])]),
-    );
-  }
+  implementationErrors(model, dual, results.nashDual as Record<string, unknown>);
   save();
+  if (args.includes('--verify')) {
+    // No player gains by deviating: its best response (L-BFGS-B, 200 iterations) from the equilibrium and from its status quo.
+    const checks = time('7x44: dual Nash deviation checks (14 best responses)', () =>
+      deviationChecks(dual.problem, dual.a, dual.problem.initial(), { ...c.config.optimizer, method: 'lbfgsb' }, log),
+    );
+    (results.nashDual as Record<string, unknown>).deviationChecks = checks;
+    save();
+  }
+}
+
+/**
+ * Imperfectly implemented subsidies (DL-opt): each chosen subsidy realised as s·(1 + ε), ε ~ N(0, sd²),
+ * 10 seeded draws per sd; welfare per country for every draw and the mean over draws.
+ */
+function implementationErrors(model: StaticTradeModel, r: OptimizeResult, into: Record<string, unknown>): void {
+  for (const sd of [0.25, 0.5]) {
+    const draws = Array.from({ length: 10 }, (_, k) => model.solve(implementSubsidies(r.wedges, r.problem, sd, k + 1)).logWelfare);
+    into[`subsidiesImplementedSd${sd}`] = {
+      meanWelfarePct: Object.fromEntries(model.countries.map((name, i) => [name, draws.reduce((t, w) => t + pct(w[i]), 0) / draws.length])),
+      welfarePctByDraw: draws.map((w) => Object.fromEntries(model.countries.map((name, i) => [name, pct(w[i])]))),
+    };
+  }
 }
 
 function tariffWar(model: StaticTradeModel, c: LoadedConfig): void {
   const war = time('7x44: Nash equilibrium, tariff war (tariffs only, 154 instruments)', () =>
     runOptimize(model, c, { mode: 'nash', kinds: ['tariffs'], progress: log }),
   );
+  writeFileSync(`${outDir}/nash-tariff-war-a${tag}.json`, JSON.stringify(Array.from(war.a)));
   results.nashTariffWar = {
     welfarePct: war.welfarePct,
     converged: war.converged,
-    rounds: (war.history.round as number[]).length,
+    certificate: war.nashCertificate,
+    history: war.history,
     solves: war.solves,
     tariffs: sectorPatterns(model, war, 'tariffs'),
     meanTariff: mean(war, 'tariffs'),
@@ -202,15 +224,36 @@ function tariffWar(model: StaticTradeModel, c: LoadedConfig): void {
 function cooperative(model: StaticTradeModel, c: LoadedConfig): void {
   const kinds = c.config.instruments.kinds;
   const coop = time(`7x44: cooperative optimum (${kinds.join(' + ')}, max Σ ln W)`, () => runOptimize(model, c, { mode: 'cooperative', kinds, progress: log }));
+  writeFileSync(`${outDir}/cooperative-a${tag}.json`, JSON.stringify(Array.from(coop.a)));
   results.cooperative = {
     welfarePct: coop.welfarePct,
     converged: coop.converged,
+    certificate: coop.nashCertificate,
+    weights: c.config.cooperative.weights,
     solves: coop.solves,
+    history: coop.history,
     meanTariff: mean(coop, 'tariffs'),
     meanAbsTariff: meanAbs(coop, 'tariffs'),
-    ...(kinds.includes('subsidies') ? { meanSubsidy: mean(coop, 'subsidies'), subsidies: sectorPatterns(model, coop, 'subsidies') } : {}),
+    ...(kinds.includes('subsidies') ? { meanSubsidy: mean(coop, 'subsidies'), subsidies: sectorPatterns(model, coop, 'subsidies'), pigouvian: pigouvianComparison(model, coop) } : {}),
   };
   save();
+}
+
+/** Subsidies against the closed-economy Pigouvian rule s_j = ψ_j/(1+ψ_j) (MODELS.md §D.5 D8; services: ψ = 0, s = 0). */
+function pigouvianComparison(model: StaticTradeModel, r: OptimizeResult) {
+  const psi = model.base.data.psi;
+  const s: number[] = [];
+  const pig: number[] = [];
+  r.problem.coords.forEach((c, k) => {
+    if (c.kind !== 'subsidies') return;
+    s.push(r.a[k]);
+    pig.push(psi[c.sector] / (1 + psi[c.sector]));
+  });
+  return {
+    correlation: correlation(s, pig),
+    meanAbsDeviation: s.reduce((t, v, k) => t + Math.abs(v - pig[k]), 0) / s.length,
+    maxAbsDeviation: s.reduce((t, v, k) => Math.max(t, Math.abs(v - pig[k])), 0),
+  };
 }
 
 function mean(r: OptimizeResult, kind: string): number {

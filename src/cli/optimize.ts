@@ -1,5 +1,6 @@
 // `deqn optimize <config.json>`: optimal trade and industrial policy in the static trade model
-// (unilateral best response, Nash equilibrium by damped best-response dynamics, cooperative optimum).
+// (unilateral best response, Nash equilibrium by best-response dynamics and/or Newton on the players'
+// first-order conditions, cooperative optimum).
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../io/errors.ts';
@@ -59,6 +60,7 @@ export function registerOptimize(program: Command): void {
           solves: result.solves,
           welfare: result.welfarePct,
           ...(result.implemented ? { welfareImplemented: result.implemented.welfarePct, subsidySd: result.implemented.subsidySd } : {}),
+          ...(result.nashCertificate ? { certificate: result.nashCertificate } : {}),
           outDir,
         };
         process.stdout.write(JSON.stringify(json) + '\n');

@@ -29,9 +29,11 @@ export interface NashNewtonSettings {
   maxStep: number;
   /** Players whose conditions are solved (default: every player owning a coordinate); the others' instruments stay fixed. */
   players?: number[];
+  /** Reuse the Jacobian with Broyden updates while ‖r‖ at least halves per step (default true). */
+  broyden?: boolean;
 }
 
-export const DEFAULT_NASH_NEWTON: NashNewtonSettings = { tolerance: 1e-8, maxIterations: 30, finiteDifferenceStep: 1e-5, maxStep: 0.5 };
+export const DEFAULT_NASH_NEWTON: NashNewtonSettings = { tolerance: 1e-8, maxIterations: 30, finiteDifferenceStep: 1e-5, maxStep: 0.5, broyden: true };
 
 export interface NashNewtonIteration {
   iteration: number;
@@ -40,6 +42,8 @@ export interface NashNewtonIteration {
   /** Accepted step length (1 = full Newton step). */
   step: number;
   seconds: number;
+  /** Whether the step used a new finite-difference Jacobian (else a Broyden update). */
+  freshJacobian: boolean;
 }
 
 export interface NashNewtonResult {
@@ -51,11 +55,18 @@ export interface NashNewtonResult {
   residual: number;
   /** max |r| over each player's coordinates at the end (index: player). */
   residualByPlayer: number[];
-  /** Largest eigenvalue of each player's own Hessian (free coordinates) from the last Jacobian (index: player; NaN if none). */
+  /**
+   * Largest eigenvalue of each player's own Hessian (free coordinates, flat directions left out) from the
+   * last finite-difference Jacobian (index: player; NaN if none).
+   */
   ownHessianMaxEigenvalue: number[];
+  /** Number of flat directions of each player's own Hessian (instruments without any effect). */
+  flatDirections: number[];
   iterations: NashNewtonIteration[];
   /** Evaluations of G (each: one policy with every player's gradient). */
   evaluations: number;
+  /** Finite-difference Jacobians built. */
+  jacobians: number;
 }
 
 /** G(a): every coordinate's owner's marginal welfare, ∂W_{owner(k)}/∂a_k, for the coordinates of `players`. */
@@ -105,9 +116,16 @@ export function nashNewton(objective: PolicyObjective, start: Float64Array, sett
   if (!G) throw new Error('nashNewton: no equilibrium at the starting policy');
   let r = projectedResidual(objective, a, G, coords);
   const history: NashNewtonIteration[] = [];
-  let eigen: number[] = players.map(() => NaN);
+  let eigen: { max: number; flat: number }[] = players.map(() => ({ max: NaN, flat: 0 }));
   let reason = 'iteration limit';
   let converged = false;
+  // The Jacobian is rebuilt by finite differences when the active set changes or the last step reduced
+  // ‖r‖ by less than half; otherwise it is carried forward by Broyden's rank-one update (one evaluation
+  // per iteration instead of one per free instrument; superlinear instead of quadratic convergence).
+  let jac: Float64Array | null = null;
+  let jacFree = '';
+  let lastRatio = 1;
+  let jacobians = 0;
   for (let it = 1; it <= settings.maxIterations; it++) {
     const residual = maxAbs(r);
     if (residual <= settings.tolerance) {
@@ -123,16 +141,24 @@ export function nashNewton(objective: PolicyObjective, start: Float64Array, sett
     });
     const freeIdx = coords.map((_, c) => c).filter((c) => free[c]);
     const m = freeIdx.length;
-    const jac = jacobian(objective, a, G, coords, freeIdx, settings.finiteDifferenceStep, evaluate);
-    eigen = ownHessianEigenvalues(objective, players, coords, freeIdx, jac);
+    const freeKey = freeIdx.join(',');
+    const fresh = !jac || freeKey !== jacFree || lastRatio > 0.5 || settings.broyden === false;
+    if (fresh) {
+      jac = jacobian(objective, a, G, coords, freeIdx, settings.finiteDifferenceStep, evaluate);
+      jacFree = freeKey;
+      jacobians++;
+      eigen = ownHessianEigenvalues(objective, players, coords, freeIdx, jac);
+    }
+    const J = jac!;
     const rhs = Float64Array.from(freeIdx, (c) => -G![coords[c]]);
     // A small Levenberg–Marquardt shift −μI (μ = 1e-8 of the largest curvature): instruments that have
     // no effect at all (on a sector that has vanished) give zero rows and columns, and their step is then
     // G/μ ≈ 0 instead of a singular solve; elsewhere the step is Newton's to ~1e-8.
     let curvature = 0;
-    for (let q = 0; q < m; q++) curvature = Math.max(curvature, Math.abs(jac[q * m + q]));
-    for (let q = 0; q < m; q++) jac[q * m + q] -= 1e-8 * curvature;
-    const dFree = solveDense(m, jac, rhs);
+    for (let q = 0; q < m; q++) curvature = Math.max(curvature, Math.abs(J[q * m + q]));
+    const shifted = Float64Array.from(J);
+    for (let q = 0; q < m; q++) shifted[q * m + q] -= 1e-8 * curvature;
+    const dFree = solveDense(m, shifted, rhs);
     if (!dFree) {
       reason = 'singular Jacobian of the first-order conditions';
       break;
@@ -152,11 +178,28 @@ export function nashNewton(objective: PolicyObjective, start: Float64Array, sett
       const rt = projectedResidual(objective, trial, Gt, coords);
       if (norm2(rt) <= (1 - 1e-4 * step) * r0) accepted = { a: trial, G: Gt, r: rt };
     }
-    history.push({ iteration: it, residual, step: accepted ? step * 2 : 0, seconds: (performance.now() - t0) / 1000 });
-    progress?.(`nash newton ${it}: max |FOC| ${residual.toExponential(2)}, step ${accepted ? step * 2 : 0}, ${m} free instruments`);
+    history.push({ iteration: it, residual, step: accepted ? step * 2 : 0, seconds: (performance.now() - t0) / 1000, freshJacobian: fresh });
+    progress?.(`nash newton ${it}: max |FOC| ${residual.toExponential(2)}, step ${accepted ? step * 2 : 0}, ${m} free instruments${fresh ? ', new Jacobian' : ''}`);
     if (!accepted) {
+      if (!fresh) {
+        lastRatio = 1; // a stale Broyden Jacobian: rebuild it and try again
+        continue;
+      }
       reason = 'line search failed';
       break;
+    }
+    lastRatio = norm2(accepted.r) / r0;
+    // Broyden: J ← J + (y − J s) sᵀ / sᵀs on the free coordinates.
+    const sv = Float64Array.from(freeIdx, (c) => accepted!.a[coords[c]] - a[coords[c]]);
+    const yv = Float64Array.from(freeIdx, (c) => accepted!.G[coords[c]] - G![coords[c]]);
+    const ss = sv.reduce((t, v) => t + v * v, 0);
+    if (ss > 0) {
+      for (let row = 0; row < m; row++) {
+        let Js = 0;
+        for (let q = 0; q < m; q++) Js += J[row * m + q] * sv[q];
+        const f = (yv[row] - Js) / ss;
+        for (let q = 0; q < m; q++) J[row * m + q] += f * sv[q];
+      }
     }
     ({ a, G, r } = accepted);
   }
@@ -168,9 +211,13 @@ export function nashNewton(objective: PolicyObjective, start: Float64Array, sett
   });
   const ownHessianMaxEigenvalue = objective.players.map((_, p) => {
     const q = players.indexOf(p);
-    return q >= 0 ? eigen[q] : NaN;
+    return q >= 0 ? eigen[q].max : NaN;
   });
-  return { a, welfare: objective.welfare(a), converged, reason, residual, residualByPlayer, ownHessianMaxEigenvalue, iterations: history, evaluations };
+  const flatDirections = objective.players.map((_, p) => {
+    const q = players.indexOf(p);
+    return q >= 0 ? eigen[q].flat : 0;
+  });
+  return { a, welfare: objective.welfare(a), converged, reason, residual, residualByPlayer, ownHessianMaxEigenvalue, flatDirections, iterations: history, evaluations, jacobians };
 }
 
 /** ∂G_free/∂a_free by forward differences (row-major m×m), stepping inward at an upper bound. */
@@ -198,15 +245,21 @@ function jacobian(
   return jac;
 }
 
-/** Largest eigenvalue of each player's own Hessian (the diagonal block of the Jacobian on its free coordinates). */
-function ownHessianEigenvalues(objective: PolicyObjective, players: readonly number[], coords: readonly number[], freeIdx: readonly number[], jac: Float64Array): number[] {
+/**
+ * Each player's own Hessian (the diagonal block of the Jacobian on its free coordinates): its largest
+ * eigenvalue among the non-flat ones, and the number of flat ones (|λ| ≤ 1e-8 max|λ|: directions in which
+ * welfare does not change at all, e.g. a subsidy to a sector that has vanished).
+ */
+function ownHessianEigenvalues(objective: PolicyObjective, players: readonly number[], coords: readonly number[], freeIdx: readonly number[], jac: Float64Array): { max: number; flat: number }[] {
   const m = freeIdx.length;
   return players.map((p) => {
     const rows = freeIdx.flatMap((c, q) => (objective.owner[coords[c]] === p ? [q] : []));
-    if (rows.length === 0) return NaN;
+    if (rows.length === 0) return { max: NaN, flat: 0 };
     const block = new Float64Array(rows.length * rows.length);
     rows.forEach((r, i) => rows.forEach((q, j) => (block[i * rows.length + j] = jac[r * m + q])));
     const values = symmetricEigenvalues(rows.length, block);
-    return values[values.length - 1];
+    const scale = values.reduce((t, v) => Math.max(t, Math.abs(v)), 0);
+    const solid = values.filter((v) => Math.abs(v) > 1e-8 * scale);
+    return { max: solid.length ? solid[solid.length - 1] : NaN, flat: values.length - solid.length };
   });
 }

@@ -86,6 +86,19 @@ describe('deqn optimize', () => {
     expect(world(coop.welfare)).toBeGreaterThan(world(nash.welfare));
   });
 
+  it('nash by Newton (tariffs + subsidies): converged with every player\'s marginal welfare below tolerance and negative own-Hessian eigenvalues', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'nn-'));
+    const sets = ['nash.method=newton', 'nash.update=gauss-seidel', 'nash.damping=1', 'nash.warmupRounds=1', 'nash.newtonTolerance=1e-9'];
+    const r = await run(['optimize', CONFIG, '--mode', 'nash', ...sets.flatMap((s) => ['--set', s]), '--json', '--out', out]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.converged).toBe(true);
+    expect(json.dimension).toBe(18); // 3 countries × (3 tariffs + 3 subsidies): every sector of the fixture is tradable
+    for (const v of Object.values(json.certificate.residualByPlayer) as number[]) expect(v).toBeLessThan(1e-9);
+    for (const v of Object.values(json.certificate.ownHessianMaxEigenvalue) as number[]) expect(v).toBeLessThan(0);
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/first-order conditions hold/);
+  });
+
   it('rejects a bad mode, a missing country and unknown instruments with exit code 2', async () => {
     expect((await run(['optimize', CONFIG, '--mode', 'selfish'])).code).toBe(2);
     const noCountry = await run(['optimize', CONFIG, '--mode', 'unilateral']);

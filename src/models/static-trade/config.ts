@@ -74,9 +74,40 @@ export const configSchema = z
       .prefault({}),
     nash: z
       .object({
+        /**
+         * 'best-response': damped best-response dynamics until max |Δa|/ω < tolerance;
+         * 'newton': `warmupRounds` rounds of best-response dynamics with inexact best responses
+         * (`warmupIterations` optimiser iterations each), then Newton on the joint first-order conditions
+         * until every player's projected marginal welfare is below `newtonTolerance`.
+         */
+        method: z.enum(['best-response', 'newton']).default('best-response'),
         damping: z.number().gt(0).max(1).default(0.2),
+        update: z.enum(['jacobi', 'gauss-seidel']).default('jacobi'),
         tolerance: z.number().positive().default(1e-3),
         maxRounds: z.number().int().min(1).default(100),
+        warmupRounds: z.number().int().min(0).default(4),
+        warmupIterations: z.number().int().min(1).default(30),
+        newtonTolerance: z.number().positive().default(1e-7),
+        newtonMaxIterations: z.number().int().min(1).default(20),
+        finiteDifferenceStep: z.number().positive().default(1e-5),
+        /** After convergence: each player's best response (L-BFGS-B) from the equilibrium and from its status quo. */
+        verify: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+    cooperative: z
+      .object({
+        /**
+         * World objective Σ_i δ_i ln Ŵ_i: 'equal' δ_i = 1; 'income' δ_i = baseline income share, i.e. to
+         * first order world real income — the efficiency criterion (with lump-sum international transfers
+         * every Pareto optimum has the same policy, LL2023 eq. 9). Without transfers, equal weights reward
+         * shifting income to small countries through the terms of trade.
+         */
+        weights: z.enum(['equal', 'income']).default('equal'),
+        /** Polish the quasi-Newton optimum by Newton's method on its first-order conditions (finite-difference Hessian). */
+        newton: z.boolean().default(false),
+        newtonTolerance: z.number().positive().default(1e-7),
+        newtonMaxIterations: z.number().int().min(1).default(20),
       })
       .strict()
       .prefault({}),

@@ -10,6 +10,8 @@ import { StaticTradePolicyProblem, type InstrumentKind, type InstrumentSpec } fr
 import { type LoadedConfig, type StaticTradeConfig, loadData, sectorIndices, countryIndex } from './config.ts';
 import { counterfactualPolicy } from './scenarios.ts';
 import { bestResponse, nashEquilibrium, cooperativeOptimum, type OptimizerSettings } from '../../policy/equilibria.ts';
+import { hybridNash, worldObjective, type DeviationCheck } from '../../policy/nash.ts';
+import { nashNewton } from '../../policy/nash-newton.ts';
 
 export const pct = (logW: number) => 100 * Math.expm1(logW);
 
@@ -79,6 +81,14 @@ export interface OptimizeResult extends WelfareResult {
   seconds: number;
   solves: number;
   implemented?: WelfareResult & { subsidySd: number };
+  /** Nash by Newton: each player's projected marginal welfare at the end, own-Hessian top eigenvalue, deviation checks. */
+  nashCertificate?: {
+    residualByPlayer: Record<string, number>;
+    ownHessianMaxEigenvalue: Record<string, number>;
+    flatDirections?: Record<string, number>;
+    reason: string;
+    deviations?: DeviationCheck[];
+  };
 }
 
 export function instrumentSpec(config: StaticTradeConfig, model: StaticTradeModel, players: number[], kinds?: InstrumentKind[]): InstrumentSpec {
@@ -121,7 +131,28 @@ export function runOptimize(model: StaticTradeModel, c: LoadedConfig, req: Optim
   let a: Float64Array;
   let converged: boolean;
   let history: Columns;
-  if (req.mode === 'nash') {
+  let nashCertificate: OptimizeResult['nashCertificate'];
+  if (req.mode === 'nash' && config.nash.method === 'newton') {
+    const n = config.nash;
+    const nash = hybridNash(problem, start, { ...n, optimizer, maxStep: 0.5 }, req.progress);
+    a = nash.a;
+    converged = nash.converged;
+    const byName = (v: number[]) => Object.fromEntries(model.countries.map((name, i) => [name, v[i]]));
+    nashCertificate = {
+      residualByPlayer: byName(nash.residualByPlayer),
+      ownHessianMaxEigenvalue: byName(nash.ownHessianMaxEigenvalue),
+      flatDirections: byName(nash.flatDirections),
+      reason: nash.reason,
+      deviations: nash.deviations,
+    };
+    history = {
+      stage: [...nash.rounds.map(() => 'best-response'), ...nash.newton.map(() => 'newton')],
+      iteration: [...nash.rounds.map((r) => r.round), ...nash.newton.map((r) => r.iteration)],
+      /** max |Δa| of a best-response round; max projected marginal welfare before a Newton step. */
+      measure: [...nash.rounds.map((r) => r.change), ...nash.newton.map((r) => r.residual)],
+      seconds: [...nash.rounds.map((r) => r.seconds), ...nash.newton.map((r) => (nash.rounds.at(-1)?.seconds ?? 0) + r.seconds)],
+    };
+  } else if (req.mode === 'nash') {
     const nash = nashEquilibrium(problem, start, { ...config.nash, optimizer }, req.progress);
     a = nash.a;
     converged = nash.converged;
@@ -132,10 +163,23 @@ export function runOptimize(model: StaticTradeModel, c: LoadedConfig, req: Optim
       ...Object.fromEntries(model.countries.map((name, i) => [`welfare_pct_${name}`, nash.rounds.map((r) => pct(r.welfare[i]))])),
     };
   } else {
-    const res = req.mode === 'unilateral' ? bestResponse(problem, start, players[0], optimizer) : cooperativeOptimum(problem, start, optimizer);
+    const weights = worldWeights(model, config);
+    const res = req.mode === 'unilateral' ? bestResponse(problem, start, players[0], optimizer) : cooperativeOptimum(problem, start, optimizer, weights);
     a = res.a;
     converged = res.converged;
     req.progress?.(`optimiser stopped after ${res.iterations} iterations: ${res.reason}`);
+    if (req.mode === 'cooperative' && config.cooperative.newton) {
+      const co = config.cooperative;
+      const polish = nashNewton(worldObjective(problem, weights), a, { tolerance: co.newtonTolerance, maxIterations: co.newtonMaxIterations, finiteDifferenceStep: config.nash.finiteDifferenceStep, maxStep: 0.5 }, req.progress);
+      a = polish.a;
+      converged = polish.converged && polish.ownHessianMaxEigenvalue[0] < 0;
+      nashCertificate = { residualByPlayer: { World: polish.residual }, ownHessianMaxEigenvalue: { World: polish.ownHessianMaxEigenvalue[0] }, reason: polish.reason };
+      for (const it of polish.iterations) {
+        iterations.push(iterations.length + 1);
+        objective.push(NaN);
+        measure.push(it.residual);
+      }
+    }
     history = { iteration: iterations, objective, [config.optimizer.method === 'adam' ? 'step' : 'projected_gradient']: measure };
   }
   const wedges = problem.wedges(a);
@@ -149,6 +193,7 @@ export function runOptimize(model: StaticTradeModel, c: LoadedConfig, req: Optim
     history,
     seconds: (performance.now() - t0) / 1000,
     solves: model.solves - solves0,
+    nashCertificate,
   };
   const sd = config.implementationError.subsidySd;
   if (sd > 0 && problem.spec.kinds.includes('subsidies')) {
@@ -156,6 +201,14 @@ export function runOptimize(model: StaticTradeModel, c: LoadedConfig, req: Optim
     result.implemented = { ...welfareResult(model.countries, eq.logWelfare), subsidySd: sd };
   }
   return result;
+}
+
+/** Weights δ_i of the cooperative objective Σ δ_i ln Ŵ_i (config cooperative.weights). */
+export function worldWeights(model: StaticTradeModel, config: StaticTradeConfig): Float64Array {
+  const N = model.base.N;
+  if (config.cooperative.weights === 'equal') return new Float64Array(N).fill(1);
+  const total = model.base.income.reduce((s, y) => s + y, 0);
+  return Float64Array.from(model.base.income, (y) => (N * y) / total);
 }
 
 /**
@@ -215,6 +268,23 @@ export function welfareTable(r: WelfareResult, implemented?: WelfareResult): Col
   return cols;
 }
 
+/** Convergence evidence of a Newton-solved Nash equilibrium or cooperative optimum, for the summary. */
+function certificateLines(r: OptimizeResult): string[] {
+  const c = r.nashCertificate;
+  if (!c) return [];
+  const fmt = (rec: Record<string, number>) => Object.entries(rec).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ');
+  const lines = [
+    `- ${c.reason}`,
+    `- largest projected marginal welfare per player: ${fmt(c.residualByPlayer)}`,
+    `- largest eigenvalue of each own Hessian (negative: a strict local maximum): ${fmt(c.ownHessianMaxEigenvalue)}`,
+  ];
+  if (c.flatDirections) lines.push(`- flat directions (instruments without effect) per player: ${Object.entries(c.flatDirections).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  for (const d of c.deviations ?? []) {
+    lines.push(`- deviation check ${d.player}: best response from the equilibrium moves ${d.localChange.toExponential(2)} (gain ${d.localGain.toExponential(2)}), from the status quo ${d.globalChange.toExponential(2)} (gain ${d.globalGain.toExponential(2)})`);
+  }
+  return lines;
+}
+
 export function writeOptimizeOutputs(outDir: string, model: StaticTradeModel, r: OptimizeResult, title: string): string[] {
   const files = [
     ...writeTable(join(outDir, 'instruments'), instrumentTable(model, r.wedges)),
@@ -234,6 +304,7 @@ export function writeOptimizeOutputs(outDir: string, model: StaticTradeModel, r:
     `- mode: ${r.mode}; instruments: ${r.problem.spec.kinds.join(', ')} (${r.problem.dimension} coordinates)`,
     `- converged: ${r.converged}; ${r.seconds.toFixed(1)} s; ${r.solves} equilibrium solves`,
     r.implemented ? `- subsidies implemented with proportional error sd ${r.implemented.subsidySd} (column welfare_pct_implemented)` : '',
+    ...certificateLines(r),
     '',
     '## Welfare change by country (%)',
     '',
