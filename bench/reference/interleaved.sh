@@ -43,6 +43,15 @@ for fw in ("engine", "pytorch"):
             print(f"{fw:8s} {t} thread(s)        {statistics.median(x[3] for x in sel):10.1f}   {statistics.median(x[4] for x in sel):12.1f}   ({len(sel)})")
 blas = {x[5] for x in rows if x[0] == "pytorch"}
 print("PyTorch BLAS:", ", ".join(sorted(blas)))
+best = {}
+for fw in ("engine", "pytorch"):
+    meds = {t: statistics.median(x[3] for x in rows if x[0] == fw and x[1] == t) for t in (2, 1) if any(x[0] == fw and x[1] == t for x in rows)}
+    if meds:
+        t = min(meds, key=meds.get)
+        best[fw] = (t, meds[t])
+if len(best) == 2:
+    (te, we), (tp, wp) = best["engine"], best["pytorch"]
+    print(f"fastest wall: engine {we:.1f} ms ({te} thread(s)) / PyTorch {wp:.1f} ms ({tp} thread(s)) = x{we / wp:.2f}")
 print("\nper round: engine / PyTorch, same thread count (wall, CPU)")
 for r in sorted({x[2] for x in rows}):
     for t in (2, 1):
