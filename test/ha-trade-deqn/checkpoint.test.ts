@@ -27,11 +27,11 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('shipped ha-trade checkpoint', () => {
-  it('at the status quo reproduces the reference wages and R within 0.5 % and the import share within 10 %', () => {
+  it('at the status quo reproduces the reference wages and R within 0.5 % and the import share within 1 % (markets cleared on the household network)', () => {
     const net = status.baseline;
     for (let i = 0; i < 2; i++) expect(Math.abs(net.prices.wages[i] / reference.wages[i] - 1)).toBeLessThan(0.005);
     expect(Math.abs(net.prices.R[0] / reference.prices.R[0] - 1)).toBeLessThan(0.005);
-    expect(Math.abs(net.importShares[1] / reference.importShares[1] - 1)).toBeLessThan(0.1);
+    expect(Math.abs(net.importShares[1] / reference.importShares[1] - 1)).toBeLessThan(0.01); // measured 0.37 %
   });
 
   it('has no welfare change at the status quo (tau = 1 is an interpolation node)', () => {
@@ -47,7 +47,7 @@ describe('shipped ha-trade checkpoint', () => {
     expect(Math.sign(cf.prices.wages[0] - cf.prices.wages[1])).toBe(Math.sign(ref.wages[0] - ref.wages[1]));
     expect(cf.prices.rebates[0]).toBeGreaterThan(0);
     expect(cf.importShares[1]).toBeLessThan(status.baseline.importShares[1]);
-    expect(Math.abs(cf.prices.wages[0] / ref.wages[0] - 1)).toBeLessThan(0.02);
+    expect(Math.abs(cf.prices.wages[0] / ref.wages[0] - 1)).toBeLessThan(0.002); // measured 0.03 %
   }, 60_000);
 
   it('is deterministic and reports the fields of deqn solve --json and deqn welfare --json', () => {

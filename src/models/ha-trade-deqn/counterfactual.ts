@@ -5,8 +5,9 @@
 import { UsageError } from '../../io/errors.ts';
 import type { Mlp } from '../../deqn/network.ts';
 import { baselinePolicy, type World } from './world.ts';
-import { solveNetwork, type NetworkEquilibrium } from './solution.ts';
-import { networkWelfare, type CountryWelfare } from './welfare.ts';
+import type { NetworkEquilibrium } from './solution.ts';
+import { clearMarkets } from './clearing.ts';
+import { networkWelfare, tauInterpolant, type CountryWelfare } from './welfare.ts';
 import type { HaTradeDeqn } from './index.ts';
 
 /** Policy coordinate names: tariff.<importer>.<exporter> for each input pair, then tradeCostScale. */
@@ -52,9 +53,10 @@ export interface CounterfactualResult {
 export function runCounterfactual(model: HaTradeDeqn, net: Mlp, x: Float64Array): CounterfactualResult {
   const started = performance.now();
   const { world } = model;
-  const baseline = solveNetwork(model, net, baselinePolicy(world));
-  const counterfactual = solveNetwork(model, net, x);
-  const welfare = networkWelfare(model, net, baseline, counterfactual);
+  // The trained households' equilibria: their markets cleared, from the price network's prices (clearing.ts).
+  const baseline = clearMarkets(model, net, baselinePolicy(world), { points: 100 });
+  const counterfactual = clearMarkets(model, net, x, { points: 100, initialMass: baseline.mass });
+  const welfare = networkWelfare(model, net, baseline, counterfactual, tauInterpolant(model, net, baseline, [0.95, 1.05], 5));
   const acrElasticity = world.config.analysis.acrElasticity ?? 1 / world.config.preferences.sigmaEps;
   return { names: policyNames(world), baseline, counterfactual, welfare, acrElasticity, seconds: (performance.now() - started) / 1000 };
 }

@@ -73,12 +73,16 @@ export function networkPolicyObjective(model: HaTradeDeqn, net: Mlp, opts: Objec
     for (let k = 0; k < dim; k++) x[k] = a[k];
     return x;
   };
+  // The optimiser asks for welfare and gradient at the same point: one cached evaluation.
+  let last: Evaluation | undefined;
   const evaluate = (a: Float64Array): Evaluation => {
     const x = policyOf(a);
+    if (last && last.x.every((v, k) => v === x[k])) return last;
     const prices = decodePrices(world, priceRaw(model, net, x));
     const policies = gridPolicies(model, net, baseline.policies.grids, priceSet(world, x, prices), x, 'consistent', warm);
     warm = policies.V;
-    return { x, policies, values: Float64Array.from(policies.V.flatMap((v) => Array.from(v))) };
+    last = { x, policies, values: Float64Array.from(policies.V.flatMap((v) => Array.from(v))) };
+    return last;
   };
   const welfareOf = (v: Float64Array) => {
     if (measure === 'utilitarian') return Float64Array.from({ length: M }, (_, i) => utilitarianSolve(tauInterp, baseline.mass[i], i * per, v).gain);

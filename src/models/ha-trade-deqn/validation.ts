@@ -25,6 +25,23 @@ export function referenceAt(world: World, x: ArrayLike<number>, guess?: HaTradeE
   return withSummary(econ, solveEconomy(econ, { method: 'newton', tol: world.config.solver.tolerance, initial }));
 }
 
+/** The reference's values at tau nodes: household problems with resources scaled by tau at the baseline prices (§C.5). */
+export function referenceTauInterpolant(baseRef: HaTradeEquilibrium, nodes: number[]): TauInterpolant {
+  return {
+    nodes,
+    values: nodes.map((t) => Float64Array.from(baseRef.states.flatMap((st) => Array.from(solveHousehold(st.params, { ...st.prices, incomeScale: t }, { tol: 1e-11, guess: st.household }).value)))),
+    states: new Float32Array(0),
+  };
+}
+
+/** The reference's utilitarian consumption equivalent (%) of every country at policy x, relative to `baseRef`. */
+export function referenceUtilitarianWelfare(world: World, baseRef: HaTradeEquilibrium, interp: TauInterpolant, x: ArrayLike<number>): Float64Array {
+  const ref = referenceAt(world, x, baseRef);
+  const per = baseRef.states[0].distribution.mass.length;
+  const vNew = Float64Array.from(ref.states.flatMap((st) => Array.from(st.household.value)));
+  return Float64Array.from(baseRef.states, (st, i) => utilitarianGain(interp, st.distribution.mass, i * per, vNew));
+}
+
 export interface PointComparison {
   policy: number[];
   /** Largest relative errors over countries. */
@@ -66,11 +83,7 @@ export function compareAtPoints(model: HaTradeDeqn, net: Mlp, points: ArrayLike<
   // tau nodes spanning the welfare changes of the box (a few %), so CEs are interpolated, not extrapolated.
   const interp = tauInterpolant(model, net, baseNet, [0.95, 1.05], 5);
   // The reference's values at the same tau nodes (household problems with scaled resources, §C.5).
-  const refInterp: TauInterpolant = {
-    nodes: interp.nodes,
-    values: interp.nodes.map((t) => Float64Array.from(baseRef.states.flatMap((st) => Array.from(solveHousehold(st.params, { ...st.prices, incomeScale: t }, { tol: 1e-11, guess: st.household }).value)))),
-    states: new Float32Array(0),
-  };
+  const refInterp = referenceTauInterpolant(baseRef, interp.nodes);
   const epsilon = world.config.analysis.acrElasticity ?? 1 / world.config.preferences.sigmaEps;
   return points.map((x, p) => {
     const ref = p === 0 ? baseRef : referenceAt(world, x, baseRef);
