@@ -2,8 +2,9 @@
 // (see bench/train-throughput.ts). Each case reports the median of N timed steps (default 20)
 // after warm-up; the matmul-1024 row is the backend's plain matMul rate measured in the same run,
 // the yardstick for each case's achieved GFLOP/s. --batch overrides the model cases' minibatch size.
-// --json prints one array of {case, msPerStep, cpuMsPerStep, statesPerSec, gflops} (CPU time of all
-// the process's threads, the steadier figure on a shared machine).
+// --json prints one array of {case, msPerStep, cpuMsPerStep, statesPerSec, gflops, cpuGflops} (CPU
+// time of all the process's threads, the steadier figure on a shared machine; cpuGflops = flops per
+// CPU second, which is per core-second whatever the thread count).
 // DEQN_WASM_THREADS sets the wasm thread count (default: one per core, at most 4); DEQN_DISABLE_OPTIMISATIONS turns optimisations off
 // for before/after comparisons (src/tensor/backend.ts).
 import { existsSync } from 'node:fs';
@@ -40,14 +41,24 @@ for (const [name, run] of CASES) {
 const matMul = results.find((r) => r.case === 'matmul-1024')?.gflops;
 if (args.includes('--json')) {
   const finite = (x: number) => (Number.isFinite(x) ? x : null);
-  const rows = results.map((r) => ({ case: r.case, msPerStep: r.msPerStep, cpuMsPerStep: typeof r.cpuMsPerStep === 'number' ? r.cpuMsPerStep : null, statesPerSec: finite(r.statesPerSec), gflops: finite(r.gflops) }));
+  const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+  const rows = results.map((r) => ({ case: r.case, msPerStep: r.msPerStep, cpuMsPerStep: num(r.cpuMsPerStep), statesPerSec: finite(r.statesPerSec), gflops: finite(r.gflops), cpuGflops: num(r.cpuGflops) }));
   process.stdout.write(JSON.stringify(rows) + '\n');
 } else {
-  process.stdout.write('| case | batch | ms/step (median) | CPU ms/step (median) | states/s | GFLOP/s | share of plain matMul |\n|---|---|---|---|---|---|---|\n');
+  process.stdout.write(
+    '| case | batch | ms/step (median) | CPU ms/step (median) | states/s | GFLOP/s | share of plain matMul | GFLOP per CPU s | share of plain matMul (CPU) |\n|---|---|---|---|---|---|---|---|---|\n',
+  );
+  const cpuMatMul = results.find((r) => r.case === 'matmul-1024')?.cpuGflops;
+  const share = (x: number, of: unknown) => (typeof of === 'number' ? `${formatNumber((100 * x) / of, 3)} %` : '');
   for (const r of results) {
-    const share = matMul && r.case !== 'matmul-1024' ? `${formatNumber((100 * r.gflops) / matMul, 3)} %` : '';
+    const probe = r.case === 'matmul-1024';
     const cpu = typeof r.cpuMsPerStep === 'number' ? formatNumber(r.cpuMsPerStep, 4) : '';
-    process.stdout.write(`| ${r.case} | ${r.batch ?? ''} | ${formatNumber(r.msPerStep, 4)} | ${cpu} | ${formatNumber(r.statesPerSec, 4)} | ${formatNumber(r.gflops, 3)} | ${share} |\n`);
+    const cpuGflops = typeof r.cpuGflops === 'number' ? r.cpuGflops : undefined;
+    const cells = [
+      r.case, `${r.batch ?? ''}`, formatNumber(r.msPerStep, 4), cpu, probe ? '' : formatNumber(r.statesPerSec, 4), formatNumber(r.gflops, 3),
+      probe ? '' : share(r.gflops, matMul), cpuGflops === undefined ? '' : formatNumber(cpuGflops, 3), probe || cpuGflops === undefined ? '' : share(cpuGflops, cpuMatMul),
+    ];
+    process.stdout.write(`| ${cells.join(' | ')} |\n`);
   }
 }
 if (info.name === 'wasm') process.stderr.write(`${describeGemmArithmetic()}\n`);
