@@ -6,15 +6,22 @@
 //   welfare of dual competition vs tariff war vs cooperation; imperfectly implemented subsidies; the
 //   2018–19 US–China tariffs; the NAFTA counterfactual for every cp2015 region (both deficit treatments).
 // --quick skips the Nash equilibria and the cooperative optimum; --ll2023 runs only the LL2023 check (USA's
-// unilateral optima against their Table 4). Partial results are written as they come to
+// unilateral optima against their Table 4). --only nash-dual|tariff-war|cooperative|profile runs one long part
+// (profile: one best response's solves/Newton/GMRES counts and its own-Hessian spectrum, --country ISO);
+// --verify adds the dual Nash deviation checks (each player's best response from the equilibrium and from
+// its status quo). Partial results are written as they come to
 // runs/bench-static-trade/results.json (results-ll2023.json for --ll2023).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import { loadConfig, type LoadedConfig } from '../src/models/static-trade/config.ts';
 import { buildModel, runCounterfactual, runOptimize, pct, implementSubsidies, instrumentSpec, type OptimizeResult } from '../src/models/static-trade/run.ts';
 import { StaticTradePolicyProblem, type InstrumentKind } from '../src/models/static-trade/policy-problem.ts';
 import { nashEquilibriumWith } from '../src/policy/equilibria.ts';
 import { deviationChecks } from '../src/policy/nash.ts';
+import { ownGradients } from '../src/policy/nash-newton.ts';
+import { bestResponse } from '../src/policy/equilibria.ts';
+import { coordinatesOf, unitWeights } from '../src/policy/objective.ts';
+import { symmetricEigenvalues } from '../src/policy/dense.ts';
 import { Worker } from 'node:worker_threads';
 import type { StaticTradeModel } from '../src/models/static-trade/model.ts';
 
@@ -113,7 +120,123 @@ function dloptLong(model: StaticTradeModel, c: LoadedConfig, part: string): void
   if (part === 'nash-dual') void nashDual(model, c).then(() => save());
   else if (part === 'tariff-war') tariffWar(model, c);
   else if (part === 'cooperative') cooperative(model, c);
-  else throw new Error(`--only ${part}: expected nash-dual, tariff-war or cooperative`);
+  else if (part === 'profile') profileBestResponse(model, c);
+  else if (part === 'verify-dual') verifyDual(model, c);
+  else throw new Error(`--only ${part}: expected nash-dual, tariff-war, cooperative or profile`);
+}
+
+/**
+ * Checks a dual-competition Nash policy saved by an earlier run (--only verify-dual --from FILE): welfare,
+ * each player's projected marginal welfare, sector patterns, implementation errors and the deviation checks.
+ */
+function verifyDual(model: StaticTradeModel, c: LoadedConfig): void {
+  const file = args.includes('--from') ? args[args.indexOf('--from') + 1] : `${outDir}/nash-dual-a.json`;
+  const problem = new StaticTradePolicyProblem(model, instrumentSpec(c.config, model, model.countries.map((_, i) => i), ['tariffs', 'subsidies']));
+  const a = Float64Array.from(JSON.parse(readFileSync(file, 'utf8')) as number[]);
+  // Start at the saved equilibrium (same selection as the run that found the policy); later solves warm-start from it.
+  const zFile = args.includes('--z') ? args[args.indexOf('--z') + 1] : file.replace('-a', '-z');
+  if (zFile !== file && existsSync(zFile)) model.solve(problem.wedges(a), Float64Array.from(JSON.parse(readFileSync(zFile, 'utf8')) as number[]));
+  const G = ownGradients(problem, a, model.countries.map((_, i) => i));
+  const residual = model.countries.map((_, p) =>
+    problem.coords.reduce((m, co, k) => (co.player === p ? Math.max(m, Math.abs(Math.min(problem.upper[k], Math.max(problem.lower[k], a[k] + G[k])) - a[k])) : m), 0),
+  );
+  const welfare = problem.welfare(a);
+  const r: OptimizeResult = {
+    countries: model.countries,
+    logWelfare: welfare,
+    welfarePct: Object.fromEntries(model.countries.map((name, i) => [name, pct(welfare[i])])),
+    mode: 'nash',
+    problem,
+    a,
+    wedges: problem.wedges(a),
+    converged: true,
+    history: {},
+    seconds: 0,
+    solves: 0,
+  };
+  const out: Record<string, unknown> = {
+    from: file,
+    welfarePct: r.welfarePct,
+    residualByPlayer: Object.fromEntries(model.countries.map((name, i) => [name, residual[i]])),
+    subsidies: sectorPatterns(model, r, 'subsidies'),
+    tariffs: sectorPatterns(model, r, 'tariffs'),
+    meanTariff: mean(r, 'tariffs'),
+    meanSubsidy: mean(r, 'subsidies'),
+  };
+  results.verifyDual = out;
+  implementationErrors(model, r, out);
+  save();
+  out.deviationChecks = time('7x44: dual Nash deviation checks (14 best responses)', () =>
+    deviationChecks(problem, a, problem.initial(), { ...c.config.optimizer, method: 'lbfgsb' }, log),
+  );
+  save();
+}
+
+/**
+ * Diagnosis of one best response in dual competition (--only profile [--country CHN]): L-BFGS-B from the
+ * status quo with the config's optimiser; counts of equilibrium solves, Newton and GMRES iterations, the
+ * CPU split between solves and adjoints, and the spectrum of the player's own Hessian at the result
+ * (central differences of adjoint gradients).
+ */
+function profileBestResponse(model: StaticTradeModel, c: LoadedConfig): void {
+  const country = args.includes('--country') ? args[args.indexOf('--country') + 1] : 'CHN';
+  const problem = new StaticTradePolicyProblem(model, instrumentSpec(c.config, model, model.countries.map((_, i) => i), ['tariffs', 'subsidies']));
+  const p = model.countries.indexOf(country);
+  const stats = { solves: 0, newtonIterations: 0, gmresIterationsNewton: 0, solveCpu: 0, adjoints: 0, adjointCpu: 0 };
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  const solver = model.solver;
+  const solve = solver.solve.bind(solver);
+  solver.solve = (sys, z0) => {
+    const t = cpu();
+    const r = solve(sys, z0);
+    stats.solveCpu += cpu() - t;
+    stats.solves++;
+    stats.newtonIterations += r.iterations;
+    stats.gmresIterationsNewton += r.krylovIterations;
+    return r;
+  };
+  const adjoint = solver.adjoint.bind(solver);
+  solver.adjoint = (sys, z, g) => {
+    const t = cpu();
+    const r = adjoint(sys, z, g);
+    stats.adjointCpu += cpu() - t;
+    stats.adjoints++;
+    return r;
+  };
+  const br = time(`7x44: one best response of ${country} in dual competition (L-BFGS-B from the status quo)`, () => bestResponse(problem, problem.initial(), p, c.config.optimizer));
+  const coords = coordinatesOf(problem, p);
+  const weights = unitWeights(problem, p);
+  const n = coords.length;
+  const H = new Float64Array(n * n);
+  const h = 1e-4;
+  coords.forEach((k, col) => {
+    const up = Float64Array.from(br.a);
+    const down = Float64Array.from(br.a);
+    up[k] += h;
+    down[k] -= h;
+    const gUp = problem.gradient(up, weights);
+    const gDown = problem.gradient(down, weights);
+    coords.forEach((k2, row) => (H[row * n + col] = (gUp[k2] - gDown[k2]) / (2 * h)));
+  });
+  const eigen = symmetricEigenvalues(n, H);
+  const order = coords.map((k, q) => [q, H[q * n + q]] as const).sort((x, y) => Math.abs(x[1]) - Math.abs(y[1]));
+  const label = (q: number) => `${problem.coords[coords[q]].kind === 'tariffs' ? 't' : 's'}${problem.coords[coords[q]].sector + 1}`;
+  results.profile = {
+    country,
+    iterations: br.iterations,
+    evaluations: br.evaluations,
+    reason: br.reason,
+    projectedGradient: br.projectedGradient,
+    welfarePct: Object.fromEntries(model.countries.map((name, i) => [name, pct(br.welfare[i])])),
+    ...stats,
+    ownHessianEigenvalues: { smallestMagnitude: eigen.at(-1), largestMagnitude: eigen[0], all: eigen },
+    flattestInstruments: order.slice(0, 5).map(([q, v]) => `${label(q)} (curvature ${v.toExponential(2)})`),
+    bestResponse: Object.fromEntries(coords.map((k, q) => [label(q), br.a[k]])),
+  };
+  save();
 }
 
 /** The dual-competition Nash equilibrium with one worker thread per player (--parallel). */
@@ -167,6 +290,9 @@ async function nashDual(model: StaticTradeModel, c: LoadedConfig): Promise<void>
     (results.timings as Record<string, { wall: number; cpu: number | null }>)[`${label}, 7 worker threads`] = { wall: (performance.now() - t0) / 1000, cpu: null };
   } else dual = time(label, () => runOptimize(model, c, { mode: 'nash', kinds: ['tariffs', 'subsidies'], progress: log }));
   writeFileSync(`${outDir}/nash-dual-a${tag}.json`, JSON.stringify(Array.from(dual.a)));
+  // The equilibrium itself: with scale economies the economy can have several equilibria at one policy, and
+  // a solve from the baseline point may select another one than the continuation along the Nash path did.
+  writeFileSync(`${outDir}/nash-dual-z${tag}.json`, JSON.stringify(Array.from(dual.problem.equilibrium(dual.a).z)));
   results.nashDual = {
     welfarePct: dual.welfarePct,
     converged: dual.converged,

@@ -38,10 +38,12 @@ export function maximizeOver(
   const fg = (x: Float64Array) => {
     coords.forEach((k, c) => (full[k] = x[c]));
     let w: Float64Array;
+    let g: Float64Array;
     try {
       w = objective.welfare(full);
+      g = objective.gradient(full, weights);
     } catch (err) {
-      // No equilibrium found at this trial point: treat it as infeasible so the line search backs off.
+      // No equilibrium (or no usable gradient) at this trial point: treat it as infeasible so the line search backs off.
       if (err instanceof Error && /equilibrium not found|did not converge/.test(err.message)) {
         return { value: Infinity, gradient: new Float64Array(coords.length) };
       }
@@ -49,7 +51,6 @@ export function maximizeOver(
     }
     let value = 0;
     for (let p = 0; p < w.length; p++) value += weights[p] * w[p];
-    const g = objective.gradient(full, weights);
     // Minimise the negative.
     return { value: -value, gradient: Float64Array.from(coords, (k) => -g[k]) };
   };

@@ -125,8 +125,9 @@ export class HatSystem implements DifferentiableSystem {
     for (let i = 0; i < N; i++) {
       for (let j = 0; j < J; j++) {
         const ij = i * J + j;
-        if (this.base.laborIncomeSector[ij] > 0) s[offL + ij] = Math.exp(Math.max(0, -(z[offW + i] + z[offL + ij])));
-        s[offX + ij] = Math.exp(Math.max(0, -z[offX + ij]));
+        // Weights ≥ 1 (only vanishing rows are lifted), capped at e^200 so that weight × entry stays finite.
+        if (this.base.laborIncomeSector[ij] > 0) s[offL + ij] = Math.exp(Math.min(200, Math.max(0, -(z[offW + i] + z[offL + ij]))));
+        s[offX + ij] = Math.exp(Math.min(200, Math.max(0, -z[offX + ij])));
       }
     }
     return s;

@@ -145,6 +145,10 @@ export class StaticTradePolicyProblem implements PolicyObjective {
 
   gradient(a: Float64Array, weights: Float64Array): Float64Array {
     const adj = this.model.welfareGradient(this.equilibrium(a), weights);
+    for (const arr of [adj.tariff, adj.exportTax, adj.subsidy]) {
+      // A degenerate equilibrium (every sector of some kind vanished to underflow) has no usable adjoint.
+      if (!arr.every(Number.isFinite)) throw new Error('equilibrium not found: the welfare gradient is not finite at this policy');
+    }
     const { N, J } = this.model.base;
     return Float64Array.from(this.coords, (c) => {
       const i = c.player;
