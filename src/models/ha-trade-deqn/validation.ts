@@ -8,9 +8,10 @@ import { solveEconomy } from '../ha-trade/equilibrium.ts';
 import { solveHousehold, withSummary, type HaTradeEquilibrium } from '../ha-trade/index.ts';
 import { welfareChange } from '../ha-trade/welfare.ts';
 import { baselinePolicy, economyAt, type World } from './world.ts';
-import { choiceResidualsAt } from './residuals.ts';
+import { choiceResidualsAt, type PolicyAt } from './residuals.ts';
+import { gridBracket } from './choices.ts';
 import { featuresOf, inputsOf } from './layout.ts';
-import { householdBlock } from './household.ts';
+import { householdBlock, continuationOffset, C_SCALE } from './household.ts';
 import { simulatePeriod, chooseVariety } from './panel.ts';
 import { priceSet, gridStates, type NetworkEquilibrium } from './solution.ts';
 import { clearMarkets } from './clearing.ts';
@@ -167,7 +168,41 @@ export interface EulerStats {
  * periods with the networks, then their relative Euler errors (MODELS.md §0) for the variety each
  * chooses.
  */
-export function simulatedEulerErrors(model: HaTradeDeqn, net: Mlp, eq: NetworkEquilibrium, households: number, periods: number, seed = 7): EulerStats {
+/**
+ * The networks' savings with continuation values beta E[V(a'_j, z') | z] from the equilibrium's grid
+ * values (the logsum fixed point, choices.ts) instead of the network's continuation outputs, so the
+ * choice probabilities inside the Euler expectation are the consistent ones. For rows at eq's prices.
+ */
+export function consistentPolicyAt(model: HaTradeDeqn, net: Mlp, eq: NetworkEquilibrium): PolicyAt {
+  const { world, layout: lay, constants } = model;
+  const { M, nZ } = world;
+  const { beta } = world.economy;
+  const P = world.economy.chain.P;
+  const C0 = continuationOffset(world);
+  return (states) => {
+    const policy = net.policy(featuresOf(world, inputsOf(world, lay, states)), true);
+    const aNext = tf.tidy(() => householdBlock(world, constants, inputsOf(world, lay, states), policy).aNext.dataSync());
+    const rows = states.shape[0];
+    const s = states.dataSync();
+    const cont = new Float32Array(rows * M);
+    for (let r = 0; r < rows; r++) {
+      const i = s[r * lay.dim + lay.country];
+      const z = s[r * lay.dim + lay.z];
+      const grid = eq.policies.grids[i];
+      const nA = grid.length;
+      const V = eq.policies.V[i];
+      for (let j = 0; j < M; j++) {
+        const [b, w] = gridBracket(grid, aNext[r * M + j]);
+        let ev = 0;
+        for (let zp = 0; zp < nZ; zp++) ev += P[z * nZ + zp] * ((1 - w) * V[zp * nA + b] + w * V[zp * nA + b + 1]);
+        cont[r * M + j] = (beta * ev - C0) / C_SCALE;
+      }
+    }
+    return { savings: policy.savings, continuation: tf.tensor2d(cont, [rows, M]) };
+  };
+}
+
+export function simulatedEulerErrors(model: HaTradeDeqn, net: Mlp, eq: NetworkEquilibrium, households: number, periods: number, seed = 7, choices: 'network' | 'consistent' = 'network'): EulerStats {
   const { world, layout: lay, constants } = model;
   const { M, nZ } = world;
   const rng = Rng.fromSeed(`euler:${seed}`);
@@ -193,7 +228,7 @@ export function simulatedEulerErrors(model: HaTradeDeqn, net: Mlp, eq: NetworkEq
   for (let start = 0; start < households; start += chunk) {
     const size = Math.min(chunk, households - start);
     const out = tf.tidy(() => {
-      const r = choiceResidualsAt(world, lay, constants, net, tf.tensor2d(states.subarray(start * d, (start + size) * d), [size, d]));
+      const r = choiceResidualsAt(world, lay, constants, choices === 'network' ? net : consistentPolicyAt(model, net, eq), tf.tensor2d(states.subarray(start * d, (start + size) * d), [size, d]));
       return [r.relativeEuler, r.euler];
     });
     const [rel, fb] = out.map((t) => t.dataSync());
