@@ -104,6 +104,13 @@ export const configSchema = z
          * shifting income to small countries through the terms of trade.
          */
         weights: z.enum(['equal', 'income']).default('equal'),
+        /**
+         * Starting policy: 'status-quo' (the data's), or 'pigouvian' — free trade and s_j = ψ_j/(1+ψ_j), the
+         * optimum of MODELS.md §D.5 D8/D9 (exact for a closed economy without input–output links).
+         */
+        start: z.enum(['status-quo', 'pigouvian']).default('status-quo'),
+        /** Quasi-Newton iterations before the Newton polish (default: optimizer.maxIterations). */
+        maxIterations: z.number().int().min(0).optional(),
         /** Polish the quasi-Newton optimum by Newton's method on its first-order conditions (finite-difference Hessian). */
         newton: z.boolean().default(false),
         newtonTolerance: z.number().positive().default(1e-7),

@@ -127,7 +127,14 @@ export function runOptimize(model: StaticTradeModel, c: LoadedConfig, req: Optim
       if (it % 10 === 0) req.progress?.(`iteration ${it}: objective ${v.toPrecision(8)}, projected gradient ${m.toExponential(2)}`);
     },
   };
-  const start = problem.initial();
+  let start = problem.initial();
+  if (req.mode === 'cooperative' && config.cooperative.start === 'pigouvian') {
+    // Follow the equilibrium from the status quo to the Pigouvian policy in small steps (each solve starts
+    // from the last): with scale economies a cold solve at a distant policy can select another equilibrium.
+    const target = pigouvianStart(problem);
+    for (let step = 1; step <= 20; step++) problem.welfare(start.map((v, k) => v + (step / 20) * (target[k] - v)));
+    start = target;
+  }
   let a: Float64Array;
   let converged: boolean;
   let history: Columns;
@@ -164,7 +171,13 @@ export function runOptimize(model: StaticTradeModel, c: LoadedConfig, req: Optim
     };
   } else {
     const weights = worldWeights(model, config);
-    const res = req.mode === 'unilateral' ? bestResponse(problem, start, players[0], optimizer) : cooperativeOptimum(problem, start, optimizer, weights);
+    const coopIterations = config.cooperative.maxIterations ?? optimizer.maxIterations;
+    const res =
+      req.mode === 'unilateral'
+        ? bestResponse(problem, start, players[0], optimizer)
+        : coopIterations > 0
+          ? cooperativeOptimum(problem, start, { ...optimizer, maxIterations: coopIterations }, weights)
+          : { a: start, converged: false, iterations: 0, reason: 'no quasi-Newton iterations' };
     a = res.a;
     converged = res.converged;
     req.progress?.(`optimiser stopped after ${res.iterations} iterations: ${res.reason}`);
@@ -201,6 +214,15 @@ export function runOptimize(model: StaticTradeModel, c: LoadedConfig, req: Optim
     result.implemented = { ...welfareResult(model.countries, eq.logWelfare), subsidySd: sd };
   }
   return result;
+}
+
+/** Free trade and Pigouvian subsidies s_j = ψ_j/(1+ψ_j) (MODELS.md §D.5 D8, D9), clipped to the bounds. */
+export function pigouvianStart(problem: StaticTradePolicyProblem): Float64Array {
+  const psi = problem.model.base.data.psi;
+  return Float64Array.from(problem.coords, (c, k) => {
+    const v = c.kind === 'subsidies' ? psi[c.sector] / (1 + psi[c.sector]) : 0;
+    return Math.min(problem.upper[k], Math.max(problem.lower[k], v));
+  });
 }
 
 /** Weights δ_i of the cooperative objective Σ δ_i ln Ŵ_i (config cooperative.weights). */
