@@ -132,14 +132,9 @@ export function nashEquilibrium(objective: PolicyObjective, start: Float64Array,
       lastBest.set(p, Float64Array.from(coords, (k) => br.a[k]));
       for (const k of coords) next[k] = (1 - settings.damping) * a[k] + settings.damping * br.a[k];
     }
-    let change = 0;
-    for (let k = 0; k < a.length; k++) change = Math.max(change, Math.abs(next[k] - a[k]));
+    const done = closeRound(objective, a, next, round, t0, rounds, settings, progress);
     a = next;
-    const welfare = Array.from(objective.welfare(a));
-    rounds.push({ round, change, welfare, seconds: (performance.now() - t0) / 1000 });
-    progress?.(`nash round ${round}: max change ${change.toExponential(2)}`);
-    // The damped step is ω·|BR − a|, so the distance to the best responses is change/ω.
-    if (change / settings.damping < settings.tolerance) return { a, welfare: Float64Array.from(welfare), converged: true, rounds };
+    if (done) return done;
   }
   return { a, welfare: objective.welfare(a), converged: false, rounds };
 }
@@ -178,13 +173,33 @@ export async function nashEquilibriumWith(
       lastBest.set(player, answers[q]);
       coordinatesOf(objective, player).forEach((k, c) => (next[k] = (1 - settings.damping) * a[k] + settings.damping * answers[q][c]));
     });
-    let change = 0;
-    for (let k = 0; k < a.length; k++) change = Math.max(change, Math.abs(next[k] - a[k]));
+    const done = closeRound(objective, a, next, round, t0, rounds, settings, progress);
     a = next;
-    const welfare = Array.from(objective.welfare(a));
-    rounds.push({ round, change, welfare, seconds: (performance.now() - t0) / 1000 });
-    progress?.(`nash round ${round}: max change ${change.toExponential(2)}`);
-    if (change / settings.damping < settings.tolerance) return { a, welfare: Float64Array.from(welfare), converged: true, rounds };
+    if (done) return done;
   }
   return { a, welfare: objective.welfare(a), converged: false, rounds };
+}
+
+/**
+ * Records a round of best-response dynamics that moved `a` to `next`; returns the converged result
+ * when the distance to the best responses is below the tolerance. The damped step is ω·|BR − a|,
+ * so that distance is the largest change divided by ω.
+ */
+function closeRound(
+  objective: PolicyObjective,
+  a: Float64Array,
+  next: Float64Array,
+  round: number,
+  t0: number,
+  rounds: NashRound[],
+  settings: NashSettings,
+  progress?: Progress,
+): NashResult | undefined {
+  let change = 0;
+  for (let k = 0; k < a.length; k++) change = Math.max(change, Math.abs(next[k] - a[k]));
+  const welfare = Array.from(objective.welfare(next));
+  rounds.push({ round, change, welfare, seconds: (performance.now() - t0) / 1000 });
+  progress?.(`nash round ${round}: max change ${change.toExponential(2)}`);
+  if (change / settings.damping < settings.tolerance) return { a: next, welfare: Float64Array.from(welfare), converged: true, rounds };
+  return undefined;
 }
