@@ -63,10 +63,18 @@ function resolveAt(state: CountryState, incomeScale: number, tol: number, guess?
 
 /** Consumption-equivalent gains for one country: baseline state at old prices vs counterfactual state. */
 export function countryWelfare(country: string, before: CountryState, after: CountryState, homeShareBefore: number, homeShareAfter: number, opts: WelfareOptions): CountryWelfare {
+  const v1 = solveHousehold(after.params, after.prices, { tol: opts.tol ?? 1e-11, guess: after.household }).value;
+  return welfareAgainstValues(country, before, v1, homeShareBefore, homeShareAfter, opts);
+}
+
+/**
+ * The same measures for any target value V'(a, z) of the baseline households (e.g. the date-0 value
+ * along a transition path, transition.ts), indexed z * nA + a like the baseline state.
+ */
+export function welfareAgainstValues(country: string, before: CountryState, v1: Float64Array, homeShareBefore: number, homeShareAfter: number, opts: WelfareOptions): CountryWelfare {
   const tol = opts.tol ?? 1e-11;
   const K = opts.nodes ?? 7;
   const v0 = resolveAt(before, 1, tol).value;
-  const v1 = solveHousehold(after.params, after.prices, { tol, guess: after.household }).value;
   const up = resolveAt(before, 1 + FD, tol).value;
   const down = resolveAt(before, 1 - FD, tol).value;
   const nS = v0.length;
