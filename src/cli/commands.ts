@@ -7,5 +7,6 @@ import { registerEvaluate } from './evaluate.ts';
 import { registerTradePolicyCommands } from './optimize.ts';
 import { registerUnion } from './union.ts';
 import { registerHaTradeCommands } from './solve.ts';
+import { registerTransition } from './transition.ts';
 
-export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerTrain, registerEvaluate, registerTradePolicyCommands, registerUnion, registerHaTradeCommands, registerInfo];
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerTrain, registerEvaluate, registerTradePolicyCommands, registerUnion, registerHaTradeCommands, registerTransition, registerInfo];
