@@ -122,7 +122,9 @@ function dloptLong(model: StaticTradeModel, c: LoadedConfig, part: string): void
   else if (part === 'cooperative') cooperative(model, c);
   else if (part === 'profile') profileBestResponse(model, c);
   else if (part === 'verify-dual') verifyDual(model, c);
-  else throw new Error(`--only ${part}: expected nash-dual, tariff-war, cooperative or profile`);
+  else if (part === 'nash-global') nashGlobal(model, c, ['tariffs', 'subsidies']);
+  else if (part === 'tariff-war-global') nashGlobal(model, c, ['tariffs']);
+  else throw new Error(`--only ${part}: expected nash-dual, nash-global, tariff-war, tariff-war-global, cooperative, profile or verify-dual`);
 }
 
 /**
@@ -314,6 +316,49 @@ async function nashDual(model: StaticTradeModel, c: LoadedConfig): Promise<void>
     (results.nashDual as Record<string, unknown>).deviationChecks = checks;
     save();
   }
+}
+
+/**
+ * A Nash equilibrium that survives deviation checks (--only nash-global: dual competition; --only
+ * tariff-war-global: tariffs only): Newton to a local Nash, each player's best response from the point
+ * and from its status quo, the most profitable deviator moved, Newton again (src/policy/nash.ts
+ * globalNash), with the config's equilibrium selection (continuation from the status quo). --start FILE
+ * starts from a saved instrument vector instead of the status quo. Afterwards the selection check: a fresh
+ * model (no cached equilibria) solves the final policy by continuation along the straight segment from
+ * the status quo, and its equilibrium is compared with the run's.
+ */
+function nashGlobal(model: StaticTradeModel, c: LoadedConfig, kinds: InstrumentKind[]): void {
+  const name = kinds.includes('subsidies') ? 'nash-global' : 'tariff-war-global';
+  const g = loadConfig('models/dlopt-7x44.json', ['nash.global=true', ...overrides]);
+  const startFile = args.includes('--start') ? args[args.indexOf('--start') + 1] : undefined;
+  const start = startFile ? Float64Array.from(JSON.parse(readFileSync(startFile, 'utf8')) as number[]) : undefined;
+  const label = `7x44: global Nash equilibrium, ${kinds.join(' + ')}${startFile ? ` from ${startFile}` : ''}`;
+  const r = time(label, () => runOptimize(model, g, { mode: 'nash', kinds, progress: log, start }));
+  writeFileSync(`${outDir}/${name}-a${tag}.json`, JSON.stringify(Array.from(r.a)));
+  const eq = r.problem.equilibrium(r.a);
+  writeFileSync(`${outDir}/${name}-z${tag}.json`, JSON.stringify(Array.from(eq.z)));
+  const fresh = buildModel(g);
+  const straight = fresh.solve(r.problem.wedges(r.a));
+  let zGap = 0;
+  for (let k = 0; k < eq.z.length; k++) zGap = Math.max(zGap, Math.abs(straight.z[k] - eq.z[k]));
+  const out: Record<string, unknown> = {
+    welfarePct: r.welfarePct,
+    converged: r.converged,
+    certificate: r.nashCertificate,
+    history: r.history,
+    solves: r.solves,
+    continuation: model.continuationStats,
+    selectionCheck: {
+      maxAbsLogDifference: zGap,
+      welfarePctStraightPath: Object.fromEntries(model.countries.map((n, i) => [n, pct(straight.logWelfare[i])])),
+      straightPathStats: fresh.continuationStats,
+    },
+    tariffs: sectorPatterns(model, r, 'tariffs'),
+    meanTariff: mean(r, 'tariffs'),
+    ...(kinds.includes('subsidies') ? { subsidies: sectorPatterns(model, r, 'subsidies'), meanSubsidy: mean(r, 'subsidies') } : {}),
+  };
+  results[name] = out;
+  save();
 }
 
 /**

@@ -30,6 +30,8 @@ export interface DeviationCheck {
   /** The same for the best response started from the player's status-quo instruments. */
   globalChange: number;
   globalGain: number;
+  /** The player's coordinates (order of coordinatesOf) at the more profitable of the two best responses. */
+  best?: number[];
 }
 
 export interface HybridNashResult {
@@ -92,14 +94,104 @@ export function deviationChecks(objective: PolicyObjective, a: Float64Array, sta
     const measure = (br: { a: Float64Array; welfare: Float64Array }) => ({
       change: coords.reduce((m, k) => Math.max(m, Math.abs(br.a[k] - a[k])), 0),
       gain: br.welfare[p] - base[p],
+      best: coords.map((k) => br.a[k]),
     });
     const local = measure(bestResponse(objective, a, p, optimizer));
     const from = Float64Array.from(a);
     for (const k of coords) from[k] = statusQuo[k];
     const global = measure(bestResponse(objective, from, p, optimizer));
     progress?.(`deviation check ${objective.players[p]}: local change ${local.change.toExponential(2)} gain ${local.gain.toExponential(2)}; from status quo change ${global.change.toExponential(2)} gain ${global.gain.toExponential(2)}`);
-    return { player: objective.players[p], localChange: local.change, localGain: local.gain, globalChange: global.change, globalGain: global.gain };
+    const best = global.gain > local.gain ? global.best : local.best;
+    return { player: objective.players[p], localChange: local.change, localGain: local.gain, globalChange: global.change, globalGain: global.gain, best };
   });
+}
+
+export interface GlobalNashSettings extends HybridNashSettings {
+  /** A deviation gaining more than this (log welfare) means the point is not a Nash equilibrium. */
+  deviationTolerance: number;
+  /** Rounds of "move the most profitable deviator to its best deviation, then Newton again". */
+  maxOuterRounds: number;
+  /** Best-response rounds before Newton after such a move (the first Newton uses settings.warmupRounds). */
+  restartWarmupRounds: number;
+  /** Optimiser of the deviation checks (default: settings.optimizer). */
+  deviationOptimizer?: OptimizerSettings;
+}
+
+export interface GlobalNashRound {
+  round: number;
+  /** The local Nash equilibrium of this round. */
+  a: number[];
+  /** Local Nash found by Newton in this round: welfare, whether its conditions held, its certificate. */
+  welfare: number[];
+  newtonConverged: boolean;
+  residualByPlayer: number[];
+  ownHessianMaxEigenvalue: number[];
+  deviations: DeviationCheck[];
+  /** Player moved to its best deviation after this round (null: none profitable). */
+  moved: string | null;
+  seconds: number;
+}
+
+export interface GlobalNashResult extends HybridNashResult {
+  outer: GlobalNashRound[];
+  /** No deviation above the tolerance at the end (a Nash equilibrium as far as the checks can tell). */
+  global: boolean;
+  /** Set when the local equilibria revisit an earlier one (best responses cycle). */
+  cycle?: string;
+}
+
+/**
+ * A Nash equilibrium that survives deviation checks: Newton finds a local Nash (every player at a
+ * strict local maximum of its welfare); each player's best response from the point and from its status
+ * quo looks for a profitable large deviation; the most profitable deviator moves to its best deviation
+ * (Gauss-Seidel in the outer loop) and Newton restarts from there. Stops when no player gains more than
+ * the tolerance, when a local equilibrium repeats (a cycle of best responses: no pure equilibrium is
+ * found this way), or after maxOuterRounds.
+ */
+export function globalNash(objective: PolicyObjective, start: Float64Array, statusQuo: Float64Array, settings: GlobalNashSettings, progress?: Progress): GlobalNashResult {
+  const t0 = performance.now();
+  const outer: GlobalNashRound[] = [];
+  const visited: Float64Array[] = [];
+  let res = hybridNash(objective, start, { ...settings, verify: false }, progress);
+  const allRounds = [...res.rounds];
+  const allNewton = [...res.newton];
+  for (let round = 1; ; round++) {
+    const deviations = deviationChecks(objective, res.a, statusQuo, settings.deviationOptimizer ?? settings.optimizer, progress);
+    const worst = deviations.reduce((w, d) => (Math.max(d.localGain, d.globalGain) > Math.max(w.localGain, w.globalGain) ? d : w));
+    const gain = Math.max(worst.localGain, worst.globalGain);
+    const profitable = gain > settings.deviationTolerance;
+    const entry: GlobalNashRound = {
+      round,
+      a: Array.from(res.a),
+      welfare: Array.from(res.welfare),
+      newtonConverged: res.converged,
+      residualByPlayer: res.residualByPlayer,
+      ownHessianMaxEigenvalue: res.ownHessianMaxEigenvalue,
+      deviations,
+      moved: profitable ? worst.player : null,
+      seconds: (performance.now() - t0) / 1000,
+    };
+    outer.push(entry);
+    progress?.(`global nash round ${round}: largest deviation gain ${gain.toExponential(2)} (${worst.player})${profitable ? ', moving it' : ''}`);
+    const cycleWith = visited.findIndex((v) => maxDistance(v, res.a) < 1e-4);
+    visited.push(Float64Array.from(res.a));
+    const done = (global: boolean, cycle?: string): GlobalNashResult => ({ ...res, rounds: allRounds, newton: allNewton, deviations, outer, global, cycle, converged: res.converged && global });
+    if (!profitable) return done(true);
+    if (cycleWith >= 0) return done(false, `the local equilibrium of round ${round} repeats that of round ${cycleWith + 1}`);
+    if (round >= settings.maxOuterRounds) return done(false);
+    const next = Float64Array.from(res.a);
+    const p = objective.players.indexOf(worst.player);
+    coordinatesOf(objective, p).forEach((k, c) => (next[k] = worst.best![c]));
+    res = hybridNash(objective, next, { ...settings, warmupRounds: settings.restartWarmupRounds, verify: false }, progress);
+    allRounds.push(...res.rounds);
+    allNewton.push(...res.newton);
+  }
+}
+
+function maxDistance(a: Float64Array, b: Float64Array): number {
+  let m = 0;
+  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k] - b[k]));
+  return m;
 }
 
 /**

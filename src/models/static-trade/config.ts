@@ -46,6 +46,8 @@ export const configSchema = z
         tolerance: z.number().positive().max(1e-3).default(1e-10),
         maxIterations: z.number().int().min(1).default(50),
         damping: z.number().gt(0).max(1).default(0.1),
+        selection: z.enum(['continuation', 'nearest']).default('continuation'),
+        localRadius: z.number().min(0).default(0.05),
       })
       .strict()
       .prefault({}),
@@ -92,6 +94,17 @@ export const configSchema = z
         finiteDifferenceStep: z.number().positive().default(1e-5),
         /** After convergence: each player's best response (L-BFGS-B) from the equilibrium and from its status quo. */
         verify: z.boolean().default(false),
+        /**
+         * 'newton' only: after Newton, deviation checks; while some player gains more than
+         * `deviationTolerance` (log welfare), move the most profitable deviator to its best deviation
+         * (after `restartWarmupRounds` best-response rounds) and run Newton again, at most `maxOuterRounds` times.
+         */
+        global: z.boolean().default(false),
+        deviationTolerance: z.number().positive().default(1e-4),
+        maxOuterRounds: z.number().int().min(1).default(4),
+        restartWarmupRounds: z.number().int().min(0).default(1),
+        /** Optimiser iterations of each deviation check's best response (default: optimizer.maxIterations). */
+        deviationIterations: z.number().int().min(1).optional(),
       })
       .strict()
       .prefault({}),

@@ -13,6 +13,7 @@ import { buildBaseline, type Baseline, type ImbalanceTreatment } from './baselin
 import { HatSystem, type Wedges, type WedgeAdjoint } from './hat-system.ts';
 import { NewtonKrylov, newtonSolverFor } from './solver/newton-krylov.ts';
 import { solveFixedPoint } from './fixed-point.ts';
+import { continueEquilibrium, DEFAULT_CONTINUATION } from './continuation.ts';
 
 export interface SolverSettings {
   method: 'newton' | 'fixed-point';
@@ -23,9 +24,22 @@ export interface SolverSettings {
   damping: number;
   /** Largest system preconditioned by a dense LU (larger ones: block-Jacobi by country). */
   denseLimit: number;
+  /**
+   * Equilibrium selection when several equilibria exist at one policy (scale economies):
+   * 'continuation' (default): the equilibrium reached by continuation from the status quo along the straight
+   * segment of policies (continuation.ts); history-independent up to folds of the branch;
+   * 'nearest': Newton from the solution at the nearest recently solved policy (depends on the history of solves).
+   */
+  selection: 'continuation' | 'nearest';
+  /**
+   * 'continuation': a policy within this max-norm wedge distance of an already selected one continues from
+   * it instead of from the status quo (same branch unless the branch folds in between; makes finite
+   * differences and short optimiser steps cheap).
+   */
+  localRadius: number;
 }
 
-export const DEFAULT_SOLVER: SolverSettings = { method: 'newton', tolerance: 1e-10, maxIterations: 50, damping: 0.1, denseLimit: 300 };
+export const DEFAULT_SOLVER: SolverSettings = { method: 'newton', tolerance: 1e-10, maxIterations: 50, damping: 0.1, denseLimit: 300, selection: 'continuation', localRadius: 0.05 };
 
 export interface Equilibrium {
   wedges: Wedges;
@@ -51,7 +65,12 @@ export class StaticTradeModel {
   private readonly recent: Array<{ key: Float64Array; z: Float64Array }> = [];
   private static readonly RECENT = 12;
   private dataKey: Float64Array | null = null;
+  /** 'continuation': equilibria selected by the rule (policy, solution), most recent last. */
+  private readonly selected: Array<{ key: Float64Array; wedges: Wedges; z: Float64Array }> = [];
+  private static readonly SELECTED = 64;
   solves = 0;
+  /** 'continuation': continuation steps, Newton iterations, folds where the economy jumped to another branch. */
+  readonly continuationStats = { paths: 0, fromStatusQuo: 0, steps: 0, iterations: 0, halvings: 0, jumps: 0 };
 
   constructor(data: TradeData, readonly imbalances: ImbalanceTreatment = 'fixed-deficits', settings: Partial<SolverSettings> = {}) {
     this.settings = { ...DEFAULT_SOLVER, ...settings };
@@ -88,8 +107,13 @@ export class StaticTradeModel {
     return res;
   }
 
+  /**
+   * The equilibrium at a policy. With `start`: Newton from that point (the caller selects the equilibrium;
+   * not remembered for continuation). Otherwise by the selection rule of the settings.
+   */
   solve(wedges: Wedges, start?: Float64Array): Equilibrium {
     checkWedges(wedges, this.base);
+    if (!start && this.settings.selection === 'continuation' && this.settings.method === 'newton') return this.solveByContinuation(wedges);
     const system = new HatSystem(this.base, wedges, this.deficit);
     const key = policyKey(wedges);
     const warm = start ? null : this.nearest(key);
@@ -105,6 +129,36 @@ export class StaticTradeModel {
     if (this.recent.length > StaticTradeModel.RECENT) this.recent.shift();
     this.solves++;
     return { wedges, system, z: res.z, logWelfare: this.logWelfare(system, res.z), iterations: res.iterations, residualMax: res.residualMax };
+  }
+
+  /**
+   * Selection rule 'continuation' (continuation.ts): follow the branch from the nearest selected policy
+   * within `localRadius`, else from the status quo (z = 0 at the data's policy).
+   */
+  private solveByContinuation(wedges: Wedges): Equilibrium {
+    const key = policyKey(wedges);
+    let from: { wedges: Wedges; z: Float64Array } | null = null;
+    let best = this.settings.localRadius;
+    for (const r of this.selected) {
+      const d = distance(key, r.key);
+      if (d <= best) (best = d), (from = r);
+    }
+    const stats = this.continuationStats;
+    if (!from) {
+      from = { wedges: this.dataWedges(), z: new Float64Array(2 * this.base.N + 3 * this.base.N * this.base.J) };
+      stats.fromStatusQuo++;
+    }
+    const res = continueEquilibrium(this.base, this.deficit, this.solver, from.wedges, from.z, wedges, DEFAULT_CONTINUATION);
+    stats.paths++;
+    stats.steps += res.steps;
+    stats.iterations += res.iterations;
+    stats.halvings += res.halvings;
+    stats.jumps += res.jumps;
+    if (!res.converged) throw new Error(`equilibrium not found: continuation stopped with residual ${res.residualMax.toExponential(2)}`);
+    this.selected.push({ key, wedges: copyWedges(wedges), z: res.z });
+    if (this.selected.length > StaticTradeModel.SELECTED) this.selected.shift();
+    this.solves++;
+    return { wedges, system: res.system, z: res.z, logWelfare: this.logWelfare(res.system, res.z), iterations: res.iterations, residualMax: res.residualMax };
   }
 
   /** The stored solution whose policy is nearest to `key`, if nearer than the data's policy. */
@@ -176,6 +230,10 @@ function distance(a: Float64Array, b: Float64Array): number {
   let m = 0;
   for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k] - b[k]));
   return m;
+}
+
+function copyWedges(w: Wedges): Wedges {
+  return { tariff: Float64Array.from(w.tariff), exportTax: Float64Array.from(w.exportTax), subsidy: Float64Array.from(w.subsidy), iceberg: Float64Array.from(w.iceberg) };
 }
 
 export function dataWedges(base: Baseline): Wedges {

@@ -10,7 +10,7 @@ import { StaticTradePolicyProblem, type InstrumentKind, type InstrumentSpec } fr
 import { type LoadedConfig, type StaticTradeConfig, loadData, sectorIndices, countryIndex } from './config.ts';
 import { counterfactualPolicy } from './scenarios.ts';
 import { bestResponse, nashEquilibrium, cooperativeOptimum, type OptimizerSettings } from '../../policy/equilibria.ts';
-import { hybridNash, worldObjective, type DeviationCheck } from '../../policy/nash.ts';
+import { hybridNash, globalNash, worldObjective, type DeviationCheck, type GlobalNashRound } from '../../policy/nash.ts';
 import { nashNewton } from '../../policy/nash-newton.ts';
 
 export const pct = (logW: number) => 100 * Math.expm1(logW);
@@ -22,6 +22,8 @@ export function buildModel(c: LoadedConfig): StaticTradeModel {
     tolerance: s.tolerance,
     maxIterations: s.method === 'fixed-point' ? Math.max(s.maxIterations, 100000) : s.maxIterations,
     damping: s.damping,
+    selection: s.selection,
+    localRadius: s.localRadius,
   });
 }
 
@@ -69,6 +71,8 @@ export interface OptimizeRequest {
   country?: string;
   kinds?: InstrumentKind[];
   progress?: (msg: string) => void;
+  /** Starting instruments (default: the status quo; cooperative.start 'pigouvian' overrides). */
+  start?: Float64Array;
 }
 
 export interface OptimizeResult extends WelfareResult {
@@ -88,6 +92,10 @@ export interface OptimizeResult extends WelfareResult {
     flatDirections?: Record<string, number>;
     reason: string;
     deviations?: DeviationCheck[];
+    /** nash.global: the outer rounds (local Nash, deviation checks, who moved), and the verdict. */
+    outer?: GlobalNashRound[];
+    global?: boolean;
+    cycle?: string;
   };
 }
 
@@ -127,7 +135,7 @@ export function runOptimize(model: StaticTradeModel, c: LoadedConfig, req: Optim
       if (it % 10 === 0) req.progress?.(`iteration ${it}: objective ${v.toPrecision(8)}, projected gradient ${m.toExponential(2)}`);
     },
   };
-  let start = problem.initial();
+  let start = req.start ? Float64Array.from(req.start) : problem.initial();
   if (req.mode === 'cooperative' && config.cooperative.start === 'pigouvian') {
     // Follow the equilibrium from the status quo to the Pigouvian policy in small steps (each solve starts
     // from the last): with scale economies a cold solve at a distant policy can select another equilibrium.
@@ -141,7 +149,10 @@ export function runOptimize(model: StaticTradeModel, c: LoadedConfig, req: Optim
   let nashCertificate: OptimizeResult['nashCertificate'];
   if (req.mode === 'nash' && config.nash.method === 'newton') {
     const n = config.nash;
-    const nash = hybridNash(problem, start, { ...n, optimizer, maxStep: 0.5 }, req.progress);
+    const hybrid = { ...n, optimizer, maxStep: 0.5 };
+    const deviationOptimizer = { ...optimizer, method: 'lbfgsb' as const, maxIterations: n.deviationIterations ?? optimizer.maxIterations };
+    const outer = n.global ? globalNash(problem, start, problem.initial(), { ...hybrid, deviationOptimizer }, req.progress) : null;
+    const nash = outer ?? hybridNash(problem, start, hybrid, req.progress);
     a = nash.a;
     converged = nash.converged;
     const byName = (v: number[]) => Object.fromEntries(model.countries.map((name, i) => [name, v[i]]));
@@ -151,6 +162,7 @@ export function runOptimize(model: StaticTradeModel, c: LoadedConfig, req: Optim
       flatDirections: byName(nash.flatDirections),
       reason: nash.reason,
       deviations: nash.deviations,
+      ...(outer ? { outer: outer.outer, global: outer.global, cycle: outer.cycle } : {}),
     };
     history = {
       stage: [...nash.rounds.map(() => 'best-response'), ...nash.newton.map(() => 'newton')],

@@ -166,8 +166,8 @@ export class NewtonKrylov {
     return { x: res.x, iterations };
   }
 
-  /** Newton's method with backtracking on ‖F‖₂ from z0. */
-  solve(sys: DifferentiableSystem, z0: Float64Array): NewtonResult {
+  /** Newton's method with backtracking on ‖F‖₂ from z0 (at most `maxIterations` to tolerance `tol`, defaults the options'). */
+  solve(sys: DifferentiableSystem, z0: Float64Array, maxIterations = this.options.maxIterations, tol = this.options.tol): NewtonResult {
     const n = sys.size;
     const z = Float64Array.from(z0);
     const F = new Float64Array(n);
@@ -179,7 +179,7 @@ export class NewtonKrylov {
     const refreshes0 = this.jacobianRefreshes;
     let it = 0;
     let retried = false;
-    for (; it < this.options.maxIterations && fmax > this.options.tol; it++) {
+    for (; it < maxIterations && fmax > tol; it++) {
       if (!Number.isFinite(fmax)) throw new Error('equilibrium residual is not finite at the starting point');
       const minusF = F.map((v) => -v);
       // Inexact Newton: a forcing term that tightens as F shrinks keeps quadratic convergence.
@@ -213,7 +213,7 @@ export class NewtonKrylov {
     }
     return {
       z,
-      converged: fmax <= this.options.tol,
+      converged: fmax <= tol,
       iterations: it,
       residualMax: fmax,
       krylovIterations: krylov,
