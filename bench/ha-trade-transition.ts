@@ -1,0 +1,60 @@
+// Transition solves of the heterogeneous-agent trade reference (src/models/ha-trade/transition.ts) on
+// this CPU: for a policy change of the two-country config, the stationary equilibria once, then the
+// perfect-foresight path for several horizons T: CPU seconds (Jacobian build + quasi-Newton), the
+// iterations, and welfare including the transition per country, which shows whether T is long enough.
+// Run: npx tsx bench/ha-trade-transition.ts [--json] [--periods 100,200,300] [--symmetric]
+import { cpus, loadavg } from 'node:os';
+import { loadConfig, buildEconomy } from '../src/models/ha-trade/config.ts';
+import { solveEquilibrium } from '../src/models/ha-trade/index.ts';
+import { solveTransition } from '../src/models/ha-trade/transition.ts';
+import { transitionWelfare } from '../src/models/ha-trade/transition-welfare.ts';
+
+const json = process.argv.includes('--json');
+const symmetric = process.argv.includes('--symmetric');
+const at = process.argv.indexOf('--periods');
+const horizons = (at >= 0 ? process.argv[at + 1] : '100,200,300').split(',').map(Number);
+
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+const { config, baseDir } = loadConfig('models/ha-trade-two-country.json');
+config.solver.householdTolerance = 1e-12;
+config.solver.distributionTolerance = 1e-13;
+let c0 = cpu();
+const old = solveEquilibrium(config, { baseDir, tol: 1e-10 });
+const tariffs = Float64Array.from(buildEconomy(config, baseDir).tariffs);
+tariffs[1] = 0.25;
+if (symmetric) tariffs[2] = 0.25;
+const next = solveEquilibrium(config, { baseDir, tol: 1e-10, tariffs, initial: { wages: old.wages, R: old.R as number } });
+const steadyCpu = cpu() - c0;
+const rows = horizons.map((T) => {
+  c0 = cpu();
+  const wall = performance.now();
+  const path = solveTransition(old, next, { periods: T, tol: 1e-9 });
+  const transitionCpu = cpu() - c0;
+  const seconds = (performance.now() - wall) / 1000;
+  const w = transitionWelfare(old, next, path);
+  return {
+    periods: T,
+    unknowns: T * (path.countries.length - 1 + 1 + path.countries.length),
+    jacobianCpu: path.jacobianCpuSeconds,
+    transitionCpu,
+    wallSeconds: seconds,
+    iterations: path.iterations.length - 1,
+    residual: path.residualNorm,
+    terminalGap: Math.max(...path.terminalDistributionGap),
+    welfareTransition: w.map((c) => c.transition.utilitarian),
+    welfareSteady: w.map((c) => c.steadyState.utilitarian),
+  };
+});
+if (json) process.stdout.write(JSON.stringify({ policy: symmetric ? 'tariff 0.25 both ways' : 'tariff.HOME.FOREIGN=0.25', steadyCpu, rows, cpus: cpus().length, load: loadavg()[0] }) + '\n');
+else {
+  console.log(`two-country, ${symmetric ? 'tariff 0.25 both ways' : 'HOME tariff 0.25 on FOREIGN'}; both stationary equilibria ${steadyCpu.toFixed(1)} s CPU; load ${loadavg()[0].toFixed(2)}`);
+  console.log('| T | unknowns | Jacobian CPU s | transition CPU s | wall s | iterations | residual | date-T distribution gap | HOME transition % | FOREIGN transition % | HOME steady % | FOREIGN steady % |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(`| ${r.periods} | ${r.unknowns} | ${r.jacobianCpu.toFixed(2)} | ${r.transitionCpu.toFixed(2)} | ${r.wallSeconds.toFixed(2)} | ${r.iterations} | ${r.residual.toExponential(2)} | ${r.terminalGap.toExponential(2)} | ${r.welfareTransition[0].toFixed(6)} | ${r.welfareTransition[1].toFixed(6)} | ${r.welfareSteady[0].toFixed(6)} | ${r.welfareSteady[1].toFixed(6)} |`);
+  }
+}
