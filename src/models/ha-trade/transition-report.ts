@@ -7,6 +7,7 @@ import { formatNumber, toMarkdown, writeFileAtomic, writeTable } from '../../io/
 import { lineChart } from './svg.ts';
 import type { TransitionPath } from './transition.ts';
 import type { TransitionWelfareCountry, WelfareSide } from './transition-welfare.ts';
+import type { StateFit } from './transition-aggregate.ts';
 
 export interface PolicyChange {
   /** New tariff matrix t[i * M + j] (importer i, exporter j). */
@@ -133,7 +134,19 @@ export function assetsChart(title: string, path: TransitionPath): string {
   return lineChart({ title, xLabel: 'period after the change', yLabel: 'net foreign assets / labour income', series });
 }
 
-export function transitionMarkdown(title: string, path: TransitionPath, rows: TransitionWelfareCountry[], seconds: number): string {
+export function aggregateFitColumns(fits: StateFit[]): Record<string, number[] | string[]> {
+  const rows = fits.flatMap((f) => f.prices.map((p) => ({ state: f.state, ...p })));
+  return {
+    state: rows.map((r) => r.state),
+    price: rows.map((r) => r.price),
+    range: rows.map((r) => r.range),
+    r2: rows.map((r) => r.r2),
+    one_step_error_pct_of_range: rows.map((r) => r.oneStepErrorPercent),
+    dynamic_forecast_error_pct_of_range: rows.map((r) => r.dynamicErrorPercent),
+  };
+}
+
+export function transitionMarkdown(title: string, path: TransitionPath, rows: TransitionWelfareCountry[], seconds: number, fits: StateFit[] = []): string {
   const lines = [
     `# ${title}`,
     '',
@@ -152,19 +165,29 @@ export function transitionMarkdown(title: string, path: TransitionPath, rows: Tr
     '## Quasi-Newton convergence',
     '',
     toMarkdown(newtonColumns(path)),
+    ...(fits.length
+      ? [
+          '## Aggregate state: how well do a few moments of the asset distributions describe the prices? (Krusell–Smith check on this path)',
+          '',
+          'Prices at t regressed on the state entering t; law of motion s_{t+1} = c + B s_t; errors in % of the price\'s total movement along the path (one step: true state; dynamic: state forecast from s_0). Relative wages that do not move need no state (0).',
+          '',
+          toMarkdown(aggregateFitColumns(fits)),
+        ]
+      : []),
   ];
   return lines.join('\n') + '\n';
 }
 
-export function writeTransitionFiles(dir: string, title: string, path: TransitionPath, rows: TransitionWelfareCountry[], seconds: number): string[] {
+export function writeTransitionFiles(dir: string, title: string, path: TransitionPath, rows: TransitionWelfareCountry[], seconds: number, fits: StateFit[] = []): string[] {
   const files = [
+    ...writeTable(join(dir, 'aggregate-state-fit'), aggregateFitColumns(fits)),
     ...writeTable(join(dir, 'path'), pathColumns(path)),
     ...writeTable(join(dir, 'welfare'), welfareColumns(rows)),
     ...writeTable(join(dir, 'welfare-deciles'), decileColumns(rows)),
     ...writeTable(join(dir, 'newton'), newtonColumns(path)),
   ];
   const md = join(dir, 'transition.md');
-  writeFileAtomic(md, transitionMarkdown(title, path, rows, seconds));
+  writeFileAtomic(md, transitionMarkdown(title, path, rows, seconds, fits));
   const svg = join(dir, 'prices.svg');
   writeFileAtomic(svg, pathChart(`${title}: price paths`, path));
   const assets = join(dir, 'assets.svg');

@@ -52,12 +52,21 @@ export interface TransitionPath {
   rebates: Float64Array[];
   /** Mean assets per household entering date t (t = 0..T), the aggregate state of each country. */
   assets: Float64Array[];
+  /** Cross-sectional standard deviation of assets entering t (t = 0..T) per country. */
+  assetsStd: Float64Array[];
+  /** Share of households at the borrowing limit entering t (t = 0..T) per country. */
+  constrainedShare: Float64Array[];
   /** Share of buyer i's spending on its own variety at date t. */
   homeShare: Float64Array[];
   /** Net foreign assets entering t over labour income. */
   netForeignAssets: Float64Array[];
   /** Scaled residuals of the final path (sup norm over dates and markets). */
   residualNorm: number;
+  /**
+   * Goods market of the first country, left out of the system (Walras' law), by date: zero only if
+   * budgets, the distribution's law of motion and the other markets are mutually consistent.
+   */
+  walrasResidual: Float64Array;
   /** Date-0 logsum values V_0(a, z) per country (welfare including the transition). */
   valueAtStart: Float64Array[];
   /** Old and new steady-state values (fixed points of the same backward step). */
@@ -437,20 +446,38 @@ function summarise(st: Setup, U: Float64Array, ev: Evaluation, iterations: Newto
       return sp[i] / tot;
     }));
   }
+  const walrasResidual = Float64Array.from({ length: T }, (_, t) => {
+    const wages0 = wages[t][0] * econ.labor[0] * st.efficiency[0];
+    let sales = 0;
+    for (let k = 0; k < M; k++) sales += (econ.labor[k] * ev.outcomes[t].spending[k][0]) / (1 + econ.tariffs[k * M]);
+    return (wages0 - sales) / wages0;
+  });
   const assets: Float64Array[] = [];
+  const assetsStd: Float64Array[] = [];
+  const constrainedShare: Float64Array[] = [];
   const netForeignAssets: Float64Array[] = [];
   for (let t = 0; t <= T; t++) {
     const a = new Float64Array(M);
+    const sd = new Float64Array(M);
+    const limit = new Float64Array(M);
     const nfa = new Float64Array(M);
     for (let i = 0; i < M; i++) {
       const grid = econ.agrids[i];
       const mass = ev.masses[i][t];
       const nA = grid.length;
-      for (let s = 0; s < mass.length; s++) a[i] += mass[s] * grid[s % nA];
+      let second = 0;
+      for (let s = 0; s < mass.length; s++) {
+        a[i] += mass[s] * grid[s % nA];
+        second += mass[s] * grid[s % nA] ** 2;
+        if (s % nA === 0) limit[i] += mass[s];
+      }
+      sd[i] = Math.sqrt(Math.max(0, second - a[i] ** 2));
       const w = wages[Math.min(t, T - 1)][i];
       nfa[i] = a[i] / (w * st.efficiency[i]);
     }
     assets.push(a);
+    assetsStd.push(sd);
+    constrainedShare.push(limit);
     netForeignAssets.push(nfa);
   }
   const terminalDistributionGap = st.massNew.map((m, i) => {
@@ -466,9 +493,12 @@ function summarise(st: Setup, U: Float64Array, ev: Evaluation, iterations: Newto
     R,
     rebates,
     assets,
+    assetsStd,
+    constrainedShare,
     homeShare,
     netForeignAssets,
     residualNorm: supNorm(ev.F, lay, 0, lay.nU),
+    walrasResidual,
     valueAtStart: ev.slices.map((p) => Float64Array.from(p[0].phi)),
     valueOld: st.ssOld.map((s) => Float64Array.from(s.phi)),
     valueNew: st.ssNew.map((s) => Float64Array.from(s.phi)),
