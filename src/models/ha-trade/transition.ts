@@ -173,7 +173,7 @@ function dateResiduals(econ: Economy, lay: Layout, u: Float64Array, y: DateOutco
   return F;
 }
 
-interface Setup {
+export interface Setup {
   econ: Economy;
   lay: Layout;
   T: number;
@@ -346,21 +346,13 @@ function supNorm(F: Float64Array, lay: Layout, from: number, to: number): number
   return m;
 }
 
-/**
- * Transition from `oldEq` to `newEq` (both solved by part 1's stationary solver for the same countries,
- * grids and preferences; `newEq.economy` carries the new tariffs and trade costs).
- */
-export function solveTransition(oldEq: HaTradeEquilibrium, newEq: HaTradeEquilibrium, opts: TransitionOptions): TransitionPath {
-  const cpu0 = cpuNow();
-  const log = opts.log ?? (() => {});
-  const T = opts.periods;
+/** Steady states of both ends as fixed points of the dated backward step, and their distributions. */
+export function prepareTransition(oldEq: HaTradeEquilibrium, newEq: HaTradeEquilibrium, T: number): Setup {
   if (!Number.isInteger(T) || T < 10) throw new UsageError(`transition: --periods must be an integer >= 10, got ${T}`);
-  const tol = opts.tol ?? 1e-9;
   const econ = newEq.economy;
   const oldEcon = oldEq.economy;
   const lay = layoutOf(econ, hasTariffs(econ) || hasTariffs(oldEcon));
   const M = lay.M;
-  const uSS = ssUnknowns(lay, newEq);
   const steady = (eq: HaTradeEquilibrium, e: Economy, i: number) => {
     const params = householdParamsFor(e, i);
     const st = eq.states[i];
@@ -371,11 +363,11 @@ export function solveTransition(oldEq: HaTradeEquilibrium, newEq: HaTradeEquilib
   };
   const olds = oldEq.states.map((_, i) => steady(oldEq, oldEcon, i));
   const news = newEq.states.map((_, i) => steady(newEq, econ, i));
-  const st: Setup = {
+  return {
     econ,
     lay,
     T,
-    uSS,
+    uSS: ssUnknowns(lay, newEq),
     R0: Float64Array.from({ length: M }, (_, i) => oldEq.prices.R[i]),
     ssNew: news.map((s) => s.slice),
     ssOld: olds.map((s) => s.slice),
@@ -383,6 +375,41 @@ export function solveTransition(oldEq: HaTradeEquilibrium, newEq: HaTradeEquilib
     massNew: news.map((s) => s.mass),
     efficiency: Float64Array.from(newEq.states, (s) => s.aggregates.efficiency),
   };
+}
+
+/**
+ * Check of the fake-news Jacobian against brute force: at the new steady state (initial distribution
+ * and R_0 the new steady state's), the column of unknown `unknown` at date `date` by central
+ * differences of the full path residuals, and the same column of the sequence-space Jacobian.
+ */
+export function jacobianColumnCheck(st: Setup, date: number, unknown: number, h = 1e-5): { bruteForce: Float64Array; fakeNews: Float64Array } {
+  const at: Setup = { ...st, massOld: st.massNew, R0: Float64Array.from({ length: st.lay.M }, (_, i) => st.uSS[rIndex(st.lay, i)]) };
+  const n = st.T * st.lay.nU;
+  const base = new Float64Array(n);
+  for (let t = 0; t < st.T; t++) base.set(st.uSS, t * st.lay.nU);
+  const col = date * st.lay.nU + unknown;
+  const up = Float64Array.from(base);
+  const dn = Float64Array.from(base);
+  up[col] += h;
+  dn[col] -= h;
+  const fu = evaluatePath(at, up).F;
+  const fd = evaluatePath(at, dn).F;
+  const J = sequenceJacobian(st);
+  return { bruteForce: Float64Array.from(fu, (v, r) => (v - fd[r]) / (2 * h)), fakeNews: Float64Array.from({ length: n }, (_, r) => J[r * n + col]) };
+}
+
+/**
+ * Transition from `oldEq` to `newEq` (both solved by part 1's stationary solver for the same countries,
+ * grids and preferences; `newEq.economy` carries the new tariffs and trade costs).
+ */
+export function solveTransition(oldEq: HaTradeEquilibrium, newEq: HaTradeEquilibrium, opts: TransitionOptions): TransitionPath {
+  const cpu0 = cpuNow();
+  const log = opts.log ?? (() => {});
+  const T = opts.periods;
+  const tol = opts.tol ?? 1e-9;
+  const st = prepareTransition(oldEq, newEq, T);
+  const { lay, uSS } = st;
+  const M = lay.M;
   const cpuJ = cpuNow();
   const J = sequenceJacobian(st);
   const piv = luFactor(J, T * lay.nU);
