@@ -9,7 +9,7 @@ import { solveEquilibrium } from '../models/ha-trade/index.ts';
 import { predictWages } from '../models/ha-trade/predict.ts';
 import { solveTransition } from '../models/ha-trade/transition.ts';
 import { transitionWelfare } from '../models/ha-trade/transition-welfare.ts';
-import { aggregateStateFits } from '../models/ha-trade/transition-aggregate.ts';
+import { aggregateStateFits, forecastWelfare } from '../models/ha-trade/transition-aggregate.ts';
 import { parsePolicyChange, transitionMarkdown, writeTransitionFiles } from '../models/ha-trade/transition-report.ts';
 import { writeFileAtomic } from '../io/tables.ts';
 import { integerOption } from './options.ts';
@@ -55,10 +55,12 @@ export function registerTransition(program: Command): void {
       log('welfare')?.('consumption equivalents of every household (old, transition, new values)');
       const welfare = transitionWelfare(old, next, path);
       const fits = aggregateStateFits(path);
+      log('aggregate state')?.('welfare along the price paths forecast from few-moment aggregate states');
+      const forecast = forecastWelfare(old, next, path, fits);
       const seconds = (performance.now() - started) / 1000;
       const title = `${name}: ${policy.description}`;
       const dir = opts.out ?? join('out', name, `transition-${policy.description.replace(/[^A-Za-z0-9.=-]+/g, '_')}`);
-      const files = writeTransitionFiles(dir, title, path, welfare, seconds, fits);
+      const files = writeTransitionFiles(dir, title, path, welfare, seconds, fits, forecast);
       const byCountry = <V>(f: (i: number) => V) => Object.fromEntries(path.countries.map((c, i) => [c, f(i)]));
       const summary = {
         config: name,
@@ -83,7 +85,8 @@ export function registerTransition(program: Command): void {
           impact: { wages: byCountry((i) => path.wages[0][i]), R1: Array.from(path.R[1]), rebates: byCountry((i) => path.rebates[0][i]) },
         },
         netForeignAssetsToIncome: { start: byCountry((i) => path.netForeignAssets[0][i]), end: byCountry((i) => path.netForeignAssets[T][i]) },
-        aggregateState: fits,
+        aggregateState: fits.map(({ forecast: _, ...f }) => f),
+        aggregateStateWelfare: forecast,
         residualNorm: path.residualNorm,
         terminalDistributionGap: Math.max(...path.terminalDistributionGap),
         newton: path.iterations,
@@ -94,6 +97,6 @@ export function registerTransition(program: Command): void {
       };
       writeFileAtomic(join(dir, 'transition.json'), JSON.stringify(summary, null, 2) + '\n');
       if (opts.json) process.stdout.write(JSON.stringify(summary) + '\n');
-      else process.stdout.write(transitionMarkdown(title, path, welfare, seconds, fits) + `\nwrote ${files.length + 1} files to ${dir}/\n`);
+      else process.stdout.write(transitionMarkdown(title, path, welfare, seconds, fits, forecast) + `\nwrote ${files.length + 1} files to ${dir}/\n`);
     });
 }

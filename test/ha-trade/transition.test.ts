@@ -8,7 +8,8 @@ import { loadConfig } from '../../src/models/ha-trade/config.ts';
 import { buildEconomy, solveEquilibrium, type HaTradeEquilibrium } from '../../src/models/ha-trade/index.ts';
 import { deliveredPrices } from '../../src/models/ha-trade/economy.ts';
 import { assetTransition } from '../../src/models/ha-trade/distribution.ts';
-import { solveTransition } from '../../src/models/ha-trade/transition.ts';
+import { hasRebateUnknowns, prepareTransition, solveTransition, startValuesAlong } from '../../src/models/ha-trade/transition.ts';
+import { pathSeries, unknownsFromSeries } from '../../src/models/ha-trade/transition-aggregate.ts';
 import { transitionWelfare } from '../../src/models/ha-trade/transition-welfare.ts';
 
 const CONFIG = 'models/ha-trade-two-country.json';
@@ -52,6 +53,11 @@ describe('ha-trade transition', () => {
     // On impact the relative wage jumps most of the way; HOME then accumulates net foreign assets.
     expect(path.wages[0][0]).toBeGreaterThan(old.wages[0] + 0.5 * (next.wages[0] - old.wages[0]));
     expect(path.assets[T][0]).toBeGreaterThan(path.assets[0][0]);
+    // The path's own price series, through the aggregate-state module's unknown layout, give back the
+    // date-0 values exactly (the forecast-welfare comparison starts from this identity).
+    const st = prepareTransition(old, next, T);
+    const again = startValuesAlong(st, unknownsFromSeries(path, pathSeries(path), hasRebateUnknowns(st)));
+    for (let i = 0; i < 2; i++) for (let s = 0; s < again[i].length; s++) expect(Math.abs(again[i][s] - path.valueAtStart[i][s])).toBeLessThan(1e-12);
     const welfare = transitionWelfare(old, next, path);
     // Welfare including the transition is close to, but not equal to, the steady-state comparison.
     for (const w of welfare) {

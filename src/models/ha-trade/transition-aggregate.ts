@@ -7,7 +7,9 @@
 // dynamic forecast (den Haan 2010: iterate the law of motion from s_0 and read prices off it),
 // each as the worst error in percent of the price's total movement along the path.
 import { solveLinear } from './linalg.ts';
-import type { TransitionPath } from './transition.ts';
+import type { HaTradeEquilibrium } from './index.ts';
+import { hasRebateUnknowns, prepareTransition, startValuesAlong, type TransitionPath } from './transition.ts';
+import { utilitarianEquivalent } from './transition-welfare.ts';
 
 export interface PriceFit {
   price: string;
@@ -25,6 +27,8 @@ export interface StateFit {
   /** State variables kept (constant ones dropped). */
   variables: string[];
   prices: PriceFit[];
+  /** Dynamic forecast of every price path (same order as `prices`; the path itself where a price does not move). */
+  forecast: number[][];
 }
 
 interface Series {
@@ -88,11 +92,20 @@ export function aggregateStateFits(path: TransitionPath): StateFit[] {
     // Drop state variables that do not move (e.g. net foreign assets under a symmetric change).
     const kept = variables.filter((v) => Math.max(...v.values) - Math.min(...v.values) > 1e-9 * (1 + Math.abs(v.values[0])));
     const rows = (from: number, to: number) => Array.from({ length: to - from }, (_, t) => kept.map((v) => v.values[from + t]));
+    const forecast: number[][] = [];
     const fits: PriceFit[] = prices.map((p) => {
       const range = Math.max(...p.values) - Math.min(...p.values);
       // A price that does not move (e.g. relative wages under a symmetric change) needs no state.
-      if (!(range > 1e-8 * (1 + Math.abs(p.values[0])))) return { price: p.name, range, r2: NaN, oneStepErrorPercent: 0, dynamicErrorPercent: 0 };
-      if (kept.length === 0) return { price: p.name, range, r2: 0, oneStepErrorPercent: 100, dynamicErrorPercent: 100 };
+      if (!(range > 1e-8 * (1 + Math.abs(p.values[0])))) {
+        forecast.push(p.values.slice());
+        return { price: p.name, range, r2: NaN, oneStepErrorPercent: 0, dynamicErrorPercent: 0 };
+      }
+      if (kept.length === 0) {
+        // No state moves: the best constant, the path's mean.
+        const mean = p.values.reduce((a, b) => a + b, 0) / T;
+        forecast.push(p.values.map(() => mean));
+        return { price: p.name, range, r2: 0, oneStepErrorPercent: 100, dynamicErrorPercent: 100 };
+      }
       const X = rows(0, T);
       const f = regress(X, p.values);
       const mean = p.values.reduce((s, v) => s + v, 0) / T;
@@ -109,13 +122,67 @@ export function aggregateStateFits(path: TransitionPath): StateFit[] {
       const laws = kept.map((v) => regress(rows(0, T), v.values.slice(1, T + 1)));
       let s = kept.map((v) => v.values[0]);
       let dynamic = 0;
+      const predicted: number[] = [];
       for (let t = 0; t < T; t++) {
+        predicted.push(f(s));
         dynamic = Math.max(dynamic, Math.abs(f(s) - p.values[t]));
         s = laws.map((law) => law(s));
       }
+      forecast.push(predicted);
       const pct = (e: number) => (range > 0 ? (100 * e) / range : 0);
       return { price: p.name, range, r2: sst > 0 ? 1 - ssr / sst : 1, oneStepErrorPercent: pct(worst), dynamicErrorPercent: pct(dynamic) };
     });
-    return { state, variables: kept.map((v) => v.name), prices: fits };
+    return { state, variables: kept.map((v) => v.name), prices: fits, forecast };
+  });
+}
+
+/**
+ * Unknown vector (transition.ts layout) of a price path given as the series of `priceSeries` order:
+ * log relative wages, R_{t+1}, then the rebates that move (others taken from the path).
+ */
+export function unknownsFromSeries(path: TransitionPath, series: number[][], withRebates: boolean): Float64Array {
+  const T = path.periods;
+  const M = path.countries.length;
+  const nU = M - 1 + 1 + (withRebates ? M : 0);
+  const U = new Float64Array(T * nU);
+  let k = 0;
+  for (let j = 0; j < M - 1; j++, k++) for (let t = 0; t < T; t++) U[t * nU + j] = series[k][t];
+  for (let t = 0; t < T; t++) U[t * nU + M - 1] = series[k][t];
+  k++;
+  path.countries.forEach((_, i) => {
+    const moving = path.rebates.some((r) => r[i] !== 0);
+    for (let t = 0; t < T; t++) if (withRebates) U[t * nU + M + i] = moving ? series[k][t] : path.rebates[t][i];
+    if (moving) k++;
+  });
+  return U;
+}
+
+/** The exact path's own series in `priceSeries` order (for unknownsFromSeries). */
+export function pathSeries(path: TransitionPath): number[][] {
+  return priceSeries(path).map((p) => p.values);
+}
+
+export interface ForecastWelfare {
+  state: string;
+  /** Utilitarian welfare including the transition (%) per country if households faced the forecast prices. */
+  utilitarian: number[];
+  /** Minus the equilibrium path's number (percentage points). */
+  error: number[];
+}
+
+/**
+ * How much the price errors of each aggregate state matter for the welfare question: date-0 values
+ * along the dynamically forecast price path (what households of a network with that aggregate state
+ * and a perfectly learnt in-sample law of motion would face), as utilitarian equivalents next to the
+ * equilibrium path's. In-sample on this one path, so a lower bound on the approach's error.
+ */
+export function forecastWelfare(oldEq: HaTradeEquilibrium, newEq: HaTradeEquilibrium, path: TransitionPath, fits: StateFit[]): ForecastWelfare[] {
+  const st = prepareTransition(oldEq, newEq, path.periods);
+  const rebates = hasRebateUnknowns(st);
+  const utilitarian = (values: Float64Array[]) => values.map((v, i) => utilitarianEquivalent(oldEq.states[i], path.massOld[i], v));
+  const exact = utilitarian(startValuesAlong(st, unknownsFromSeries(path, pathSeries(path), rebates)));
+  return fits.map((fit) => {
+    const u = utilitarian(startValuesAlong(st, unknownsFromSeries(path, fit.forecast, rebates)));
+    return { state: fit.state, utilitarian: u, error: u.map((v, i) => v - exact[i]) };
   });
 }

@@ -7,7 +7,7 @@ import { formatNumber, toMarkdown, writeFileAtomic, writeTable } from '../../io/
 import { lineChart } from './svg.ts';
 import type { TransitionPath } from './transition.ts';
 import type { TransitionWelfareCountry, WelfareSide } from './transition-welfare.ts';
-import type { StateFit } from './transition-aggregate.ts';
+import type { ForecastWelfare, StateFit } from './transition-aggregate.ts';
 
 export interface PolicyChange {
   /** New tariff matrix t[i * M + j] (importer i, exporter j). */
@@ -146,7 +146,16 @@ export function aggregateFitColumns(fits: StateFit[]): Record<string, number[] |
   };
 }
 
-export function transitionMarkdown(title: string, path: TransitionPath, rows: TransitionWelfareCountry[], seconds: number, fits: StateFit[] = []): string {
+export function forecastWelfareColumns(path: TransitionPath, rows: ForecastWelfare[]): Record<string, number[] | string[]> {
+  const out: Record<string, number[] | string[]> = { state: rows.map((r) => r.state) };
+  path.countries.forEach((c, i) => {
+    out[`utilitarian_${c}_pct`] = rows.map((r) => r.utilitarian[i]);
+    out[`error_${c}_pct_points`] = rows.map((r) => r.error[i]);
+  });
+  return out;
+}
+
+export function transitionMarkdown(title: string, path: TransitionPath, rows: TransitionWelfareCountry[], seconds: number, fits: StateFit[] = [], forecast: ForecastWelfare[] = []): string {
   const lines = [
     `# ${title}`,
     '',
@@ -174,20 +183,28 @@ export function transitionMarkdown(title: string, path: TransitionPath, rows: Tr
           toMarkdown(aggregateFitColumns(fits)),
         ]
       : []),
+    ...(forecast.length
+      ? [
+          '## Welfare including the transition if households faced the forecast prices of each aggregate state (utilitarian %, error vs the equilibrium path in percentage points)',
+          '',
+          toMarkdown(forecastWelfareColumns(path, forecast)),
+        ]
+      : []),
   ];
   return lines.join('\n') + '\n';
 }
 
-export function writeTransitionFiles(dir: string, title: string, path: TransitionPath, rows: TransitionWelfareCountry[], seconds: number, fits: StateFit[] = []): string[] {
+export function writeTransitionFiles(dir: string, title: string, path: TransitionPath, rows: TransitionWelfareCountry[], seconds: number, fits: StateFit[] = [], forecast: ForecastWelfare[] = []): string[] {
   const files = [
     ...writeTable(join(dir, 'aggregate-state-fit'), aggregateFitColumns(fits)),
+    ...writeTable(join(dir, 'aggregate-state-welfare'), forecastWelfareColumns(path, forecast)),
     ...writeTable(join(dir, 'path'), pathColumns(path)),
     ...writeTable(join(dir, 'welfare'), welfareColumns(rows)),
     ...writeTable(join(dir, 'welfare-deciles'), decileColumns(rows)),
     ...writeTable(join(dir, 'newton'), newtonColumns(path)),
   ];
   const md = join(dir, 'transition.md');
-  writeFileAtomic(md, transitionMarkdown(title, path, rows, seconds, fits));
+  writeFileAtomic(md, transitionMarkdown(title, path, rows, seconds, fits, forecast));
   const svg = join(dir, 'prices.svg');
   writeFileAtomic(svg, pathChart(`${title}: price paths`, path));
   const assets = join(dir, 'assets.svg');

@@ -378,6 +378,19 @@ export function prepareTransition(oldEq: HaTradeEquilibrium, newEq: HaTradeEquil
 }
 
 /**
+ * Date-0 values V_0(a, z) of every country's households if they expected the price path `U` (the
+ * solver's layout; e.g. a path forecast from an aggregate state instead of the equilibrium one).
+ */
+export function startValuesAlong(st: Setup, U: Float64Array): Float64Array[] {
+  return evaluatePath(st, U).slices.map((p) => Float64Array.from(p[0].phi));
+}
+
+/** Whether the unknowns include rebates (tariffs in either steady state). */
+export function hasRebateUnknowns(st: Setup): boolean {
+  return st.lay.nT > 0;
+}
+
+/**
  * Check of the fake-news Jacobian against brute force: at the new steady state (initial distribution
  * and R_0 the new steady state's), the column of unknown `unknown` at date `date` by central
  * differences of the full path residuals, and the same column of the sequence-space Jacobian.
