@@ -337,10 +337,6 @@ function nashGlobal(model: StaticTradeModel, c: LoadedConfig, kinds: InstrumentK
   writeFileSync(`${outDir}/${name}-a${tag}.json`, JSON.stringify(Array.from(r.a)));
   const eq = r.problem.equilibrium(r.a);
   writeFileSync(`${outDir}/${name}-z${tag}.json`, JSON.stringify(Array.from(eq.z)));
-  const fresh = buildModel(g);
-  const straight = fresh.solve(r.problem.wedges(r.a));
-  let zGap = 0;
-  for (let k = 0; k < eq.z.length; k++) zGap = Math.max(zGap, Math.abs(straight.z[k] - eq.z[k]));
   const out: Record<string, unknown> = {
     welfarePct: r.welfarePct,
     converged: r.converged,
@@ -348,17 +344,30 @@ function nashGlobal(model: StaticTradeModel, c: LoadedConfig, kinds: InstrumentK
     history: r.history,
     solves: r.solves,
     continuation: model.continuationStats,
-    selectionCheck: {
-      maxAbsLogDifference: zGap,
-      welfarePctStraightPath: Object.fromEntries(model.countries.map((n, i) => [n, pct(straight.logWelfare[i])])),
-      straightPathStats: fresh.continuationStats,
-    },
+    selectionCheck: selectionCheck(g, r),
     tariffs: sectorPatterns(model, r, 'tariffs'),
     meanTariff: mean(r, 'tariffs'),
     ...(kinds.includes('subsidies') ? { subsidies: sectorPatterns(model, r, 'subsidies'), meanSubsidy: mean(r, 'subsidies') } : {}),
   };
   results[name] = out;
   save();
+}
+
+/**
+ * Whether the run's equilibrium at its final policy is the one the selection rule gives without history:
+ * a fresh model (no cached equilibria) continues from the status quo along the straight segment.
+ */
+function selectionCheck(c: LoadedConfig, r: OptimizeResult) {
+  const eq = r.problem.equilibrium(r.a);
+  const fresh = buildModel(c);
+  const straight = fresh.solve(r.problem.wedges(r.a));
+  let zGap = 0;
+  for (let k = 0; k < eq.z.length; k++) zGap = Math.max(zGap, Math.abs(straight.z[k] - eq.z[k]));
+  return {
+    maxAbsLogDifference: zGap,
+    welfarePctStraightPath: Object.fromEntries(r.countries.map((n, i) => [n, pct(straight.logWelfare[i])])),
+    straightPathStats: fresh.continuationStats,
+  };
 }
 
 /**
@@ -401,7 +410,11 @@ function cooperative(model: StaticTradeModel, c: LoadedConfig): void {
     converged: coop.converged,
     certificate: coop.nashCertificate,
     weights: c.config.cooperative.weights,
+    start: c.config.cooperative.start,
     solves: coop.solves,
+    continuation: model.continuationStats,
+    selectionCheck: selectionCheck(c, coop),
+    tariffs: sectorPatterns(model, coop, 'tariffs'),
     history: coop.history,
     meanTariff: mean(coop, 'tariffs'),
     meanAbsTariff: meanAbs(coop, 'tariffs'),
