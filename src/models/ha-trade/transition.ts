@@ -260,7 +260,7 @@ function sequenceJacobian(st: Setup): Float64Array {
   for (let i = 0; i < M; i++) {
     const theta = thetaAt(lay, st.uSS, 0, i, st.uSS[rIndex(lay, i)], st.uSS, 1); // a steady-state date
     thetas.push(theta);
-    blocks.push(blockJacobian({ params: householdParamsFor(econ, i), pricesOf: (th) => pricesFromTheta(econ, lay, i, th), thetaSS: theta, ss: st.ssNew[i], mass: st.massNew[i], periods: T }));
+    blocks.push(blockJacobian({ params: householdParamsFor(econ, i), pricesOf: (th) => pricesFromTheta(econ, lay, i, th), thetaSS: theta, ss: st.ssNew[i], mass: st.massNew[i], periods: T + 1 }));
   }
   // Static derivatives of one date's residuals w.r.t. its unknowns (A) and outcomes (B), central differences.
   const ySS: DateOutcomes = { spending: [], assetsNext: new Float64Array(M) };
@@ -304,6 +304,7 @@ function sequenceJacobian(st: Setup): Float64Array {
   }
   // dY_{i,o,t} / dU_{s,u}: the block's inputs theta map to unknowns (R_t is yesterday's R_{t+1} unknown).
   const n = T * nU;
+  const T1 = T + 1;
   const J = new Float64Array(n * n);
   for (let t = 0; t < T; t++) for (let r = 0; r < nU; r++) for (let u = 0; u < nU; u++) J[(t * nU + r) * n + t * nU + u] += A[r * nU + u];
   for (let i = 0; i < M; i++) {
@@ -321,8 +322,9 @@ function sequenceJacobian(st: Setup): Float64Array {
         const isR = u >= M - 1 && u < M - 1 + lay.nR;
         for (let t = 0; t < T; t++) {
           for (let s = 0; s < T; s++) {
-            let d = blk[qs[0]][o][t * T + s];
-            if (isR && s + 1 < T) d += blk[M][o][t * T + s + 1]; // R_{s+1} is also date s+1's R_t
+            // Block Jacobians have T + 1 horizons: R_{s+1} is also date s+1's R_t, up to date T's.
+            let d = blk[qs[0]][o][t * T1 + s];
+            if (isR) d += blk[M][o][t * T1 + s + 1];
             if (d === 0) continue;
             const col = s * nU + u;
             for (let r = 0; r < nU; r++) {
