@@ -52,6 +52,9 @@ export function registerTransition(program: Command): void {
       const initialWages = predictWages(econ, old.residuals.imports, old.wages, { tradeCosts: policy.tradeCosts, tariffs: policy.tariffs });
       const next = solveEquilibrium(config, { baseDir, tol, tariffs: policy.tariffs, tradeCosts: policy.tradeCosts, log: log('new steady state'), initial: { wages: initialWages, R: old.R, rebates: old.rebates } });
       const path = solveTransition(old, next, { periods: T, tol: 1e-9, log: log('path') });
+      const gap = Math.max(...path.terminalDistributionGap);
+      // The new steady state is imposed after T periods: the distribution must have got there by itself.
+      if (gap > 1e-6) process.stderr.write(`[transition ${name}] warning: the date-T distribution is ${gap.toExponential(2)} (sup norm) from the new stationary one; increase --periods\n`);
       log('welfare')?.('consumption equivalents of every household (old, transition, new values)');
       const welfare = transitionWelfare(old, next, path);
       const fits = aggregateStateFits(path);
@@ -88,7 +91,8 @@ export function registerTransition(program: Command): void {
         aggregateState: fits.map(({ forecast: _, ...f }) => f),
         aggregateStateWelfare: forecast,
         residualNorm: path.residualNorm,
-        terminalDistributionGap: Math.max(...path.terminalDistributionGap),
+        terminalDistributionGap: gap,
+        converged: gap <= 1e-6,
         newton: path.iterations,
         jacobianCpuSeconds: path.jacobianCpuSeconds,
         transitionCpuSeconds: path.cpuSeconds,
