@@ -1,6 +1,7 @@
 // Speed and scale of the union-policy model (MODELS.md §E). Run: npx tsx bench/union-policy.ts [--json]
 //   [--regions 235] [--sectors 54] [--opt-iterations 10] [--skip-opt] [--real] [--real-starts 3]
-//   [--real-iterations 200]
+//   [--real-iterations 200] [--diagonal probe|proxy|scalar] [--predicted-tol 1e-6] [--save-path file.json]
+//   [--start-radius r --start-seed k]
 // At the slides' full synthetic size (235 regions + RoW, 54 sectors) it measures: generating the
 // calibration, the laissez-faire baseline, one equilibrium solve at a random full-mix policy, one
 // welfare gradient (one adjoint solve over all 25 434 instruments), a bounded full-mix optimisation
@@ -14,7 +15,8 @@ import { UnionPolicyObjective, EXPERIMENTS, EXPERIMENT_NAMES } from '../src/mode
 import { optimizeMultiStart, DEFAULT_UNION_OPTIMIZER } from '../src/models/union-policy/multistart.ts';
 import { loadUnionConfig, loadUnionData, configBounds, configOptimizer } from '../src/models/union-policy/config.ts';
 import { runUnionExperiments, welfareSummary } from '../src/models/union-policy/run.ts';
-import { toMarkdown } from '../src/io/tables.ts';
+import { toMarkdown, writeFileAtomic } from '../src/io/tables.ts';
+import { startingPoints } from '../src/models/union-policy/multistart.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -23,6 +25,7 @@ const num = (name: string, def: number) => {
   return i >= 0 ? Number(args[i + 1]) : def;
 };
 const json = flag('--json');
+const str = (name: string, def: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : def);
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 // CPU seconds of this process since the last call: with other jobs on the same cores, CPU time is the
@@ -71,15 +74,35 @@ if (!flag('--skip-opt')) {
   const iterations = num('--opt-iterations', 10);
   t0 = performance.now();
   const optCpu = process.cpuUsage();
-  const res = optimizeMultiStart(new UnionPolicyObjective(model, EXPERIMENTS.full), {
-    starts: 1, radiusStep: 0, seed: 1,
-    optimizer: {
-      ...DEFAULT_UNION_OPTIMIZER, maxIterations: iterations,
-      // The trajectory: 100 ln Ŵ_EU and the projected gradient after every iteration, with CPU seconds so far.
-      onIteration: (it, f, pg) => log(`  iteration ${it}: 100 ln W_EU ${f.toFixed(8)}, projected gradient ${pg.toExponential(3)}, cpu ${(process.cpuUsage(optCpu).user / 1e6).toFixed(1)} s`),
+  const savePath = str('--save-path', '');
+  const path: { iteration: number; objective: number; a: number[] }[] = [];
+  const diagonal = str('--diagonal', DEFAULT_UNION_OPTIMIZER.diagonal) as 'probe' | 'proxy' | 'scalar';
+  const optimizer = {
+    ...DEFAULT_UNION_OPTIMIZER, maxIterations: iterations, diagonal, predictedDecreaseTol: num('--predicted-tol', 0),
+    // The trajectory: 100 ln Ŵ_EU, the projected gradient, the decrease the quasi-Newton model predicted
+    // and the one achieved, line-search evaluations, CPU seconds so far; the iterate every 10 iterations.
+    onIteration: (it: number, f: number, pg: number, info: { x: Float64Array; lineSearchEvaluations: number; predictedDecrease: number; actualDecrease: number }) => {
+      log(`  iteration ${it}: 100 ln W_EU ${f.toFixed(8)}, projected gradient ${pg.toExponential(3)}, predicted ${info.predictedDecrease.toExponential(2)}, achieved ${info.actualDecrease.toExponential(2)}, line search ${info.lineSearchEvaluations}, cpu ${((process.cpuUsage(optCpu).user + process.cpuUsage(optCpu).system) / 1e6).toFixed(1)} s`);
+      if (savePath && it % 10 === 0) {
+        path.push({ iteration: it, objective: f, a: Array.from(info.x) });
+        writeFileAtomic(savePath, JSON.stringify({ path }));
+      }
     },
-  }, log);
-  add('full-mix optimisation (1 start, origin)', seconds(t0), 's', `${res.best.iterations} L-BFGS iterations, ${res.best.evaluations} evaluations, gain ${res.best.welfareGain.toFixed(4)} % (${res.best.reason})`);
+  };
+  const startRadius = num('--start-radius', 0);
+  const fullObjective = new UnionPolicyObjective(model, EXPERIMENTS.full);
+  let res;
+  if (startRadius > 0) {
+    // One start on the sphere of radius startRadius (curvature metric from the analytic diagonal shape).
+    const { instrumentCurvatureProxy } = await import('../src/models/union-policy/curvature.ts');
+    const seedK = num('--start-seed', 1);
+    const pts = startingPoints(fullObjective, seedK + 1, startRadius / seedK, 1, instrumentCurvatureProxy(model.base, fullObjective));
+    const { optimizeStart } = await import('../src/models/union-policy/multistart.ts');
+    const r = optimizeStart(fullObjective, pts[seedK].a, optimizer, seedK);
+    res = { best: { iterations: r.iterations, evaluations: r.evaluations, welfareGain: 100 * Math.expm1(-r.value / 100), reason: r.reason, a: r.x } };
+  } else res = optimizeMultiStart(fullObjective, { starts: 1, radiusStep: 0, seed: 1, optimizer }, log);
+  if (savePath) writeFileAtomic(savePath, JSON.stringify({ path, final: { iterations: res.best.iterations, objective: 100 * Math.log1p(res.best.welfareGain / 100), a: Array.from(res.best.a) } }));
+  add(`full-mix optimisation (1 start, ${startRadius > 0 ? `radius ${startRadius}` : 'origin'}, diagonal ${diagonal})`, seconds(t0), 's', `${res.best.iterations} L-BFGS iterations, ${res.best.evaluations} evaluations, gain ${res.best.welfareGain.toFixed(4)} % (${res.best.reason})`);
 }
 cpuSeconds();
 add('peak memory (maxRSS)', peakMb(), 'MB');

@@ -39,6 +39,13 @@ export interface BoundedMinimizeOptions {
    * vector products). With a diagonal, it is updated along the path (see the file comment).
    */
   diagonal?: 'scalar' | 'probe' | Float64Array;
+  /**
+   * A diagonal that moves with x: an estimate of diag(∇²f)(x) up to a common factor (positive entries),
+   * e.g. from the problem's structure. When given, the initial Hessian of every iteration is
+   * γ · diag(D(x))⁻¹ with the Oren–Spedicato factor γ = sᵀy / (yᵀ D⁻¹ y) of the last pair (γ = 1 before
+   * the first pair, so D(x0) should be in the objective's units), instead of `diagonal`'s update.
+   */
+  diagonalAt?: (x: Float64Array) => Float64Array;
   /** Update the diagonal along the path (default true). */
   diagonalUpdate?: boolean;
   /** Rademacher probes of the diagonal estimate (default 10; each costs two evaluations). */
@@ -47,7 +54,26 @@ export interface BoundedMinimizeOptions {
   probeStep?: number;
   /** Seed of the probe directions. */
   probeSeed?: string;
-  onIteration?: (it: number, value: number, projectedGradient: number) => void;
+  /**
+   * Stop when the decrease the quasi-Newton model still predicts, −½ gᵀd = ½ gᵀHg with d the L-BFGS
+   * direction (the model's f − f*), and the decrease actually achieved by the last step are both below
+   * predictedDecreaseTol · max(1, |f|) at `predictedPatience` iteration starts in a row (default: off).
+   */
+  predictedDecreaseTol?: number;
+  /** Consecutive iterations the predicted-decrease rule needs (default 3). */
+  predictedPatience?: number;
+  onIteration?: (it: number, value: number, projectedGradient: number, info: IterationInfo) => void;
+}
+
+export interface IterationInfo {
+  /** The new iterate (do not modify). */
+  x: Float64Array;
+  /** Objective evaluations so far, and in this iteration's line search. */
+  evaluations: number;
+  lineSearchEvaluations: number;
+  /** Decrease the quasi-Newton model predicted at the start of this iteration (−½ gᵀd), and the decrease achieved. */
+  predictedDecrease: number;
+  actualDecrease: number;
 }
 
 export interface MinimizeResult {
@@ -101,10 +127,17 @@ export function probeDiagonal(fg: ValueAndGradient, x: Float64Array, lower: Floa
     }
   }
   const diag = num.map((v, k) => (den[k] > 0 ? Math.abs(v / den[k]) : 0));
+  // The sums themselves are returned too: pooled over a group of coordinates they fit a diagonal of a
+  // known shape far more accurately than each coordinate's own ratio (src/models/union-policy/curvature.ts).
+  return { diagonal: floorAtMedianFraction(diag), evaluations, numerator: num, denominator: den };
+}
+
+/** Entries floored at 1e-4 of the median (a coordinate with no measured effect must not get an infinite step). */
+export function floorAtMedianFraction(diag: Float64Array): Float64Array {
   const sorted = Float64Array.from(diag).sort();
-  const median = sorted[Math.floor(n / 2)];
+  const median = sorted[Math.floor(diag.length / 2)];
   const floor = median > 0 ? 1e-4 * median : 1;
-  return { diagonal: diag.map((v) => Math.max(v, floor)), evaluations };
+  return diag.map((v) => Math.max(v, floor));
 }
 
 export function minimizeBounded(
@@ -133,6 +166,9 @@ export function minimizeBounded(
     fg(x); // leave the objective's caches at the current point
     evaluations++;
   }
+  // With diagonalAt: the current D(x)⁻¹ and the Oren–Spedicato factor.
+  let dInv: Float64Array | null = opts.diagonalAt ? opts.diagonalAt(x).map((d) => 1 / d) : null;
+  if (dInv) h0 = Float64Array.from(dInv);
   const S: Float64Array[] = [];
   const Y: Float64Array[] = [];
   const free = new Uint8Array(n);
@@ -142,6 +178,10 @@ export function minimizeBounded(
   let stalls = 0;
   const maxStalls = 3;
   const stallGradient = opts.stallGradient ?? Infinity;
+  const predictedTol = opts.predictedDecreaseTol ?? 0;
+  const predictedPatience = opts.predictedPatience ?? 3;
+  let quietStarts = 0;
+  let lastDecrease = Infinity;
   for (let it = 1; it <= maxIt; it++) {
     if (pg <= gtol * scaleOf(f)) return { x, value: f, iterations: it - 1, evaluations, projectedGradient: pg, converged: true, reason: 'projected gradient below tolerance' };
     // Active set: at a bound with the gradient pushing outward.
@@ -158,6 +198,14 @@ export function minimizeBounded(
       for (let k = 0; k < n; k++) d[k] = free[k] ? -(h0 ? h0[k] : 1) * g[k] : 0;
       slope = dot(g, d);
     }
+    const predicted = -0.5 * slope;
+    if (predictedTol > 0) {
+      const small = predicted <= predictedTol * scaleOf(f) && lastDecrease <= predictedTol * scaleOf(f) && S.length > 0;
+      quietStarts = small ? quietStarts + 1 : 0;
+      if (quietStarts >= predictedPatience) {
+        return { x, value: f, iterations: it - 1, evaluations, projectedGradient: pg, converged: true, reason: 'predicted decrease below tolerance' };
+      }
+    }
     // The first step moves no coordinate by more than 0.1; later ones by at most maxStep.
     // With a diagonal estimate the first step is already scaled; without, it is capped at 0.1.
     const cap = S.length === 0 && !h0 ? Math.min(0.1, opts.maxStep ?? Infinity) : (opts.maxStep ?? Infinity);
@@ -168,6 +216,7 @@ export function minimizeBounded(
     let fNew = f;
     let gNew = g;
     let accepted = false;
+    const evaluationsBefore = evaluations;
     for (let t = 0; t < 30; t++, step *= 0.5) {
       const xt = project(x.map((v, k) => v + step * d[k]), lower, upper);
       const r = fg(xt);
@@ -190,8 +239,8 @@ export function minimizeBounded(
       }
       // Even a preconditioned gradient step gives no decrease: if the decrease it predicts is below the
       // objective's resolution (valueTol), the point is optimal to that resolution.
-      const predicted = -slope * Math.min(1, cap / Math.max(dmax, 1e-300));
-      const flat = predicted <= ftol * scaleOf(f) || pg <= gtol * scaleOf(f) * 1e3;
+      const linear = -slope * Math.min(1, cap / Math.max(dmax, 1e-300));
+      const flat = linear <= ftol * scaleOf(f) || pg <= gtol * scaleOf(f) * 1e3;
       return { x, value: f, iterations: it, evaluations, projectedGradient: pg, converged: flat, reason: flat ? 'line search failed at the objective’s resolution' : 'line search failed' };
     }
     const s = xNew.map((v, k) => v - x[k]);
@@ -201,14 +250,23 @@ export function minimizeBounded(
       S.push(s);
       Y.push(y);
       if (S.length > memory) S.shift(), Y.shift();
-      if (h0 && opts.diagonalUpdate !== false) updateDiagonal(h0, s, y, sy);
+      if (h0 && !dInv && opts.diagonalUpdate !== false) updateDiagonal(h0, s, y, sy);
+    }
+    if (dInv && opts.diagonalAt) {
+      dInv = opts.diagonalAt(xNew).map((d) => 1 / d);
+      const last = Y.length - 1;
+      let yDy = 0;
+      if (last >= 0) for (let k = 0; k < n; k++) yDy += Y[last][k] * dInv[k] * Y[last][k];
+      const gamma = last >= 0 && yDy > 0 ? dot(S[last], Y[last]) / yDy : 1;
+      h0 = dInv.map((v) => gamma * v);
     }
     const fOld = f;
     x = xNew;
     f = fNew;
     g = gNew;
     pg = projectedGradientNorm(x, g, lower, upper);
-    opts.onIteration?.(it, f, pg);
+    lastDecrease = fOld - f;
+    opts.onIteration?.(it, f, pg, { x, evaluations, lineSearchEvaluations: evaluations - evaluationsBefore, predictedDecrease: predicted, actualDecrease: fOld - f });
     smallDecreases = Math.abs(fOld - f) <= ftol * Math.max(1, Math.abs(f), Math.abs(fOld)) ? smallDecreases + 1 : 0;
     if (smallDecreases >= patience) {
       // A stall far from stationarity (near a saddle, or a stale quasi-Newton model) is not convergence:

@@ -73,8 +73,9 @@ export const unionConfigSchema = z
         valueTolerance: z.number().positive().default(DEFAULT_UNION_OPTIMIZER.valueTolerance),
         valuePatience: z.number().int().min(1).default(DEFAULT_UNION_OPTIMIZER.valuePatience),
         memory: z.number().int().min(1).max(100).default(DEFAULT_UNION_OPTIMIZER.memory),
-        diagonal: z.enum(['probe', 'scalar']).default(DEFAULT_UNION_OPTIMIZER.diagonal),
+        diagonal: z.enum(['probe', 'proxy', 'scalar']).default(DEFAULT_UNION_OPTIMIZER.diagonal),
         probes: z.number().int().min(1).max(100).default(DEFAULT_UNION_OPTIMIZER.probes),
+        predictedDecreaseTol: z.number().min(0).optional(),
       })
       .strict()
       .prefault({}),

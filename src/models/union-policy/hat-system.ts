@@ -558,6 +558,21 @@ export class UnionHatSystem implements DifferentiableSystem {
     };
   }
 
+  /** Union imports from the rest of the world by sector, Σ_{n∈U} π'^r_{RoW,n} X'^r_n (buyer prices), at z. */
+  importsFromRoW(z: Float64Array): Float64Array {
+    this.forward(z);
+    const { N, S, U, base } = this;
+    const RoW = N - 1;
+    return Float64Array.from({ length: S }, (_, r) => {
+      let m = 0;
+      for (let n = 0; n < U; n++) {
+        const share = (base.pi[(r * N + RoW) * N + n] * this.a[r * N + RoW] * this.kap[r]) / this.phiSum[r * N + n];
+        m += share * z[this.oX + n * S + r] * base.absorptionScale[n * S + r];
+      }
+      return m;
+    });
+  }
+
   /** Origin shares π'^r_{mn} [r, m, n] at z. */
   shares(z: Float64Array): Float64Array {
     this.forward(z);
