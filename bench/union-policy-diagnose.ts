@@ -1,5 +1,5 @@
 // What limits the full-mix optimisation at the full synthetic size (MODELS.md §E.4 optimiser). Run:
-//   npx tsx bench/union-policy-diagnose.ts [--regions 235] [--sectors 54] [--at file.json] [--per-group 8] [--json]
+//   npx tsx bench/union-policy-diagnose.ts [--regions 235] [--sectors 54] [--at file.json [--at-iteration k]] [--per-group 8] [--probes 10] [--json]
 // At a point a (the origin, or the instrument vector saved by `bench/union-policy.ts --save-path`):
 // 1. Noise of the objective and gradient from the equilibrium solver's tolerance: the same point solved
 //    from the laissez-faire point and warm-started from a nearby policy; f and ∇f compared.
@@ -15,7 +15,7 @@ import { syntheticUnionData } from '../src/models/union-policy/synthetic.ts';
 import { UnionModel } from '../src/models/union-policy/model.ts';
 import { UnionPolicyObjective, EXPERIMENTS } from '../src/models/union-policy/objective.ts';
 import { probeDiagonal } from '../src/policy/lbfgsb.ts';
-import { instrumentCurvatureProxy } from '../src/models/union-policy/curvature.ts';
+import { instrumentCurvatureProxy, equilibriumCurvatureState } from '../src/models/union-policy/curvature.ts';
 import { UnionHatSystem } from '../src/models/union-policy/hat-system.ts';
 import { toMarkdown } from '../src/io/tables.ts';
 
@@ -37,7 +37,13 @@ const objective = new UnionPolicyObjective(model, EXPERIMENTS.full);
 const n = objective.dimension;
 log(`model built, ${n} instruments (cpu ${cpu()} s)`);
 const at = opt('--at', '');
-const a0 = at ? Float64Array.from(JSON.parse(readFileSync(at, 'utf8')).a as number[]) : objective.initial();
+// --at: a JSON file with {a}, or the path file of `bench/union-policy.ts --save-path` ({path: [{iteration, a}], final: {a}}),
+// of which --at-iteration k picks the saved iterate k (default: the final point).
+const atFile = at ? JSON.parse(readFileSync(at, 'utf8')) : null;
+const atIteration = opt('--at-iteration', '');
+const saved: number[] | undefined = !atFile ? undefined : atFile.a ?? (atIteration ? atFile.path.find((p: { iteration: number }) => p.iteration === Number(atIteration))?.a : atFile.final?.a);
+if (atFile && !saved) throw new Error(`${at}: no saved point${atIteration ? ` at iteration ${atIteration}` : ''}`);
+const a0 = saved ? Float64Array.from(saved) : objective.initial();
 const weight = Float64Array.of(100);
 const fg = (a: Float64Array) => {
   const w = objective.welfare(a)[0];
@@ -61,7 +67,8 @@ const noise = {
 log(`noise: ${JSON.stringify(noise)} (cpu ${cpu()} s)`);
 
 // 2. Exact Hessian columns of a sample of instruments.
-const proxy = instrumentCurvatureProxy(model.base, objective);
+// The analytic shape at the point's own equilibrium (outputs, imports and wedges there).
+const proxy = instrumentCurvatureProxy(model.base, objective, equilibriumCurvatureState(warm));
 const groups = objective.blocks.map((b) => ({ kind: b.kind, offset: b.offset, length: b.length }));
 const groupOf = (k: number) => groups.find((g) => k >= g.offset && k < g.offset + g.length)!.kind;
 const sample: number[] = [];
