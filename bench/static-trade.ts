@@ -9,7 +9,8 @@
 // unilateral optima against their Table 4). --only nash-dual|tariff-war|cooperative|profile runs one long part
 // (profile: one best response's solves/Newton/GMRES counts and its own-Hessian spectrum, --country ISO);
 // --verify adds the dual Nash deviation checks (each player's best response from the equilibrium and from
-// its status quo). Partial results are written as they come to
+// its status quo); --only nash-global|tariff-war-global [--start FILE]: Nash equilibria that survive the
+// deviation checks (src/policy/nash.ts globalNash) with a selection check at the end. Partial results are written as they come to
 // runs/bench-static-trade/results.json (results-ll2023.json for --ll2023).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
