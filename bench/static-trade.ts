@@ -15,7 +15,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import { loadConfig, type LoadedConfig } from '../src/models/static-trade/config.ts';
-import { buildModel, runCounterfactual, runOptimize, pct, implementSubsidies, instrumentSpec, type OptimizeResult } from '../src/models/static-trade/run.ts';
+import { buildModel, runCounterfactual, runOptimize, pct, implementSubsidies, instrumentSpec, worldWeights, type OptimizeResult } from '../src/models/static-trade/run.ts';
 import { StaticTradePolicyProblem, type InstrumentKind } from '../src/models/static-trade/policy-problem.ts';
 import { nashEquilibriumWith } from '../src/policy/equilibria.ts';
 import { deviationChecks } from '../src/policy/nash.ts';
@@ -124,8 +124,10 @@ function dloptLong(model: StaticTradeModel, c: LoadedConfig, part: string): void
   else if (part === 'profile') profileBestResponse(model, c);
   else if (part === 'verify-dual') verifyDual(model, c);
   else if (part === 'nash-global') nashGlobal(model, c, ['tariffs', 'subsidies']);
+  else if (part === 'sector-bound') sectorBound(model, c);
+  else if (part === 'branches') branches(model, c);
   else if (part === 'tariff-war-global') nashGlobal(model, c, ['tariffs']);
-  else throw new Error(`--only ${part}: expected nash-dual, nash-global, tariff-war, tariff-war-global, cooperative, profile or verify-dual`);
+  else throw new Error(`--only ${part}: expected nash-dual, nash-global, tariff-war, tariff-war-global, cooperative, profile, verify-dual, sector-bound or branches`);
 }
 
 /**
@@ -351,6 +353,85 @@ function nashGlobal(model: StaticTradeModel, c: LoadedConfig, kinds: InstrumentK
     ...(kinds.includes('subsidies') ? { subsidies: sectorPatterns(model, r, 'subsidies'), meanSubsidy: mean(r, 'subsidies') } : {}),
   };
   results[name] = out;
+  save();
+}
+
+/**
+ * Why a subsidy sits at its bound (--only sector-bound --from FILE [--sector 3] [--world]): the sector's
+ * uses (final demand, input to which sectors), export share; at the saved dual-competition policy each
+ * country's marginal welfare (or the world objective's, --world) w.r.t. its subsidy to the sector, and its
+ * best value on a grid below the bound (−0.7, −0.9) with the others' instruments fixed.
+ */
+function sectorBound(model: StaticTradeModel, c: LoadedConfig): void {
+  const file = args[args.indexOf('--from') + 1];
+  const j = (args.includes('--sector') ? Number(args[args.indexOf('--sector') + 1]) : 3) - 1;
+  const world = args.includes('--world');
+  const { N, J, data, alpha, income, laborIncomeSector, laborIncome } = model.base;
+  const revenue = new Float64Array(N * J);
+  for (let i = 0; i < N; i++) for (let n = 0; n < N; n++) for (let k = 0; k < J; k++) revenue[i * J + k] += data.spending[(i * N + n) * J + k] / (1 + data.tariff[(i * N + n) * J + k]);
+  const use = new Float64Array(J);
+  let final = 0;
+  let output = 0;
+  let exported = 0;
+  for (let i = 0; i < N; i++) {
+    for (let k = 0; k < J; k++) use[k] += data.ioShare[(i * J + j) * J + k] * revenue[i * J + k];
+    final += alpha[i * J + j] * income[i];
+    for (let n = 0; n < N; n++) (output += data.spending[(i * N + n) * J + j]), n !== i && (exported += data.spending[(i * N + n) * J + j]);
+  }
+  const absorbed = use.reduce((a, b) => a + b, 0) + final;
+  const problem = new StaticTradePolicyProblem(model, instrumentSpec(c.config, model, model.countries.map((_, i) => i), ['tariffs', 'subsidies']));
+  const a = Float64Array.from(JSON.parse(readFileSync(file, 'utf8')) as number[]);
+  const weights = worldWeights(model, c.config);
+  const value = (x: Float64Array, i: number) => (world ? problem.welfare(x).reduce((t, v, p) => t + weights[p] * v, 0) : problem.welfare(x)[i]);
+  const byCountry = model.countries.map((name, i) => {
+    const k = problem.coords.findIndex((co) => co.player === i && co.sector === j && co.kind === 'subsidies');
+    const t = problem.coords.findIndex((co) => co.player === i && co.sector === j && co.kind === 'tariffs');
+    const marginal = problem.gradient(a, world ? weights : unitWeights(problem, i))[k];
+    const v0 = value(a, i);
+    const grid = [-0.7, -0.9].map((s) => {
+      const x = Float64Array.from(a);
+      x[k] = s;
+      return { subsidy: s, gain: value(x, i) - v0 };
+    });
+    return { country: name, subsidy: a[k], tariff: a[t], marginalWelfare: marginal, grid, laborShare: laborIncomeSector[i * J + j] / laborIncome[i] };
+  });
+  results.sectorBound = {
+    from: file,
+    sector: data.sectors[j],
+    theta: data.theta[j],
+    psi: data.psi[j],
+    finalDemandShareOfUse: final / absorbed,
+    topUsesAsInput: Array.from(use).map((v, k) => [data.sectors[k], v / absorbed] as const).sort((x, y) => y[1] - x[1]).slice(0, 5),
+    exportShareOfOutput: exported / output,
+    objective: world ? 'world (income weights)' : 'own welfare',
+    byCountry,
+    continuation: model.continuationStats,
+  };
+  save();
+}
+
+/**
+ * Equilibria at one saved policy (--only branches --from A --z Z): the saved equilibrium (Newton from Z),
+ * the selection rule's (continuation from the status quo) and Newton from the baseline point z = 0.
+ */
+function branches(model: StaticTradeModel, c: LoadedConfig): void {
+  const file = args[args.indexOf('--from') + 1];
+  const zFile = args[args.indexOf('--z') + 1];
+  const problem = new StaticTradePolicyProblem(model, instrumentSpec(c.config, model, model.countries.map((_, i) => i), ['tariffs', 'subsidies']));
+  const a = Float64Array.from(JSON.parse(readFileSync(file, 'utf8')) as number[]);
+  const w = problem.wedges(a);
+  const rule = model.solve(w);
+  const saved = model.solve(w, Float64Array.from(JSON.parse(readFileSync(zFile, 'utf8')) as number[]));
+  const cold = model.solve(w, new Float64Array(rule.z.length));
+  const gap = (x: Float64Array, y: Float64Array) => x.reduce((m, v, k) => Math.max(m, Math.abs(v - y[k])), 0);
+  const pcts = (e: { logWelfare: Float64Array }) => Object.fromEntries(model.countries.map((n, i) => [n, pct(e.logWelfare[i])]));
+  results.branches = {
+    from: file,
+    selectionRule: { welfarePct: pcts(rule), residual: rule.residualMax },
+    saved: { welfarePct: pcts(saved), residual: saved.residualMax, maxAbsLogDifferenceToRule: gap(saved.z, rule.z) },
+    newtonFromBaseline: { welfarePct: pcts(cold), residual: cold.residualMax, maxAbsLogDifferenceToRule: gap(cold.z, rule.z) },
+    continuation: model.continuationStats,
+  };
   save();
 }
 
