@@ -1,0 +1,44 @@
+// Transition DEQN of the ha-trade model (src/models/ha-trade-transition-deqn/): training and the
+// validation table against the float64 reference transition (src/models/ha-trade/transition.ts).
+//   npx tsx bench/ha-trade-transition-deqn.ts --train [--config models/ha-trade-transition-deqn.json] [--episodes N] --checkpoint DIR
+//   npx tsx bench/ha-trade-transition-deqn.ts --validate --checkpoint DIR [--tariff 0.25] [--periods 200] [--json]
+// Training prints one line per logged episode (Euler, market residuals, CPU and wall seconds).
+import { initBackend } from '../src/tensor/backend.ts';
+import { loadTransitionParams } from '../src/models/ha-trade-transition-deqn/params.ts';
+import { buildSetup } from '../src/models/ha-trade-transition-deqn/setup.ts';
+import { loadCheckpoint, restoreNetworks, train } from '../src/models/ha-trade-transition-deqn/train.ts';
+import { validateAgainstReference, validationMarkdown } from '../src/models/ha-trade-transition-deqn/validate.ts';
+
+function arg(name: string): string | undefined {
+  const k = process.argv.indexOf(name);
+  return k >= 0 ? process.argv[k + 1] : undefined;
+}
+
+await initBackend();
+const json = process.argv.includes('--json');
+const checkpoint = arg('--checkpoint');
+if (process.argv.includes('--train')) {
+  if (!checkpoint) throw new Error('--train needs --checkpoint DIR');
+  const params = loadTransitionParams(arg('--config') ?? 'models/ha-trade-transition-deqn.json');
+  const episodes = arg('--episodes') ? Number(arg('--episodes')) : params.training.episodes;
+  const setup = buildSetup({ ...params, training: { ...params.training, episodes } });
+  const trainer = train(setup, {
+    checkpointDir: checkpoint,
+    log: (l) =>
+      process.stdout.write(
+        `episode ${l.episode} x=${l.x.map((v) => v.toFixed(3)).join(',')} euler|FB| ${l.euler.toExponential(3)} rel ${l.relativeEuler.toExponential(3)} market sup ${l.market.toExponential(3)} priceLoss ${l.priceLoss.toExponential(3)} cpu ${l.cpuSeconds.toFixed(1)} s wall ${l.wallSeconds.toFixed(1)} s\n`,
+      ),
+  });
+  const last = trainer.history[trainer.history.length - 1];
+  process.stdout.write(`trained ${trainer.episode} episodes: ${last.cpuSeconds.toFixed(1)} s CPU, ${last.wallSeconds.toFixed(1)} s wall; checkpoint ${checkpoint}\n`);
+}
+if (process.argv.includes('--validate')) {
+  if (!checkpoint) throw new Error('--validate needs --checkpoint DIR');
+  const ck = loadCheckpoint(checkpoint);
+  const setup = buildSetup(ck.params);
+  const nets = restoreNetworks(setup, ck.weights);
+  const tariffs = (arg('--tariff') ?? '0.25').split(',').map(Number);
+  const result = validateAgainstReference(setup, nets, Float64Array.from(tariffs), { referencePeriods: Number(arg('--periods') ?? 200), passes: Number(arg('--passes') ?? 6) });
+  if (json) process.stdout.write(JSON.stringify({ checkpoint, episode: ck.episode, ...result }) + '\n');
+  else process.stdout.write(validationMarkdown(result, checkpoint, ck.episode));
+}

@@ -1,0 +1,85 @@
+// Parameters of the transition DEQN (MODELS.md §C, item 4 of issue 5): the economy (a part-1
+// ha-trade config whose tariffs are the OLD policy), the box of new tariffs an unanticipated permanent
+// change is drawn from, the horizon of a training episode, the networks and the training schedule.
+import { z } from 'zod';
+import { UsageError } from '../../io/errors.ts';
+import { parseWithSchema, readJsonFile } from '../../io/json-file.ts';
+
+const range = z.tuple([z.number(), z.number()]).refine(([lo, hi]) => lo <= hi, { message: 'range must be [low, high] with low <= high' });
+
+/** One tariff that is a policy input: importer's ad-valorem rate on exporter's variety, drawn from `range`. */
+const tariffInput = z.object({ importer: z.string().min(1), exporter: z.string().min(1), range }).strict();
+
+export const TransitionDeqnParamsSchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    /** Part-1 ha-trade config (path relative to the working directory); its tariffs are the old policy. */
+    economy: z.string().min(1),
+    /** Overrides of the economy config (PATH=VALUE, as `deqn solve --set`), e.g. a coarser asset grid. */
+    economySets: z.array(z.string()).default([]),
+    policy: z.object({ tariffs: z.array(tariffInput).min(1) }).strict(),
+    /** Periods simulated after the change; beyond them prices and policies stay at date T's (the new steady state if the path has converged). */
+    periods: z.number().int().min(5).max(1000),
+    household: z
+      .object({ hidden: z.array(z.number().int().min(1).max(1024)).min(1).max(6), activation: z.enum(['tanh', 'silu', 'elu', 'softplus']).default('silu') })
+      .strict(),
+    price: z
+      .object({ hidden: z.array(z.number().int().min(1).max(1024)).min(1).max(6), activation: z.enum(['tanh', 'silu', 'elu', 'softplus']).default('tanh') })
+      .strict(),
+    /** Feature scales: deviations of the moments (mean, std, constrained share) and of prices from the old steady state are divided by these. */
+    scales: z
+      .object({
+        mean: z.number().positive().default(0.05),
+        std: z.number().positive().default(0.05),
+        constrained: z.number().positive().default(0.02),
+        logWage: z.number().positive().default(0.05),
+        R: z.number().positive().default(0.002),
+        rebate: z.number().positive().default(0.02),
+        assets: z.number().positive().default(4),
+      })
+      .strict()
+      .default({ mean: 0.05, std: 0.05, constrained: 0.02, logWage: 0.05, R: 0.002, rebate: 0.02, assets: 4 }),
+    /** Walrasian steps: log relative wage per unit of goods excess supply over income, R per unit of bond excess over world income; rebates are set to revenue. */
+    tatonnement: z.object({ wage: z.number().positive().default(1), R: z.number().positive().default(0.03) }).strict().default({ wage: 1, R: 0.03 }),
+    training: z
+      .object({
+        seed: z.number().int().default(1),
+        episodes: z.number().int().min(0),
+        /** Forward (distribution) / backward (values) passes per episode: choice probabilities come from the values of the previous pass. */
+        passes: z.number().int().min(1).max(10).default(2),
+        householdSteps: z.number().int().min(0).default(20),
+        batchSize: z.number().int().min(8).default(256),
+        householdLearningRate: z.number().positive().default(1e-3),
+        priceSteps: z.number().int().min(0).default(20),
+        priceLearningRate: z.number().positive().default(3e-3),
+        /** Learning rates fall by this factor (cosine) over the episodes. */
+        finalLearningRateFactor: z.number().positive().max(1).default(0.1),
+        /** Log every this many episodes. */
+        logEvery: z.number().int().min(1).default(10),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type TransitionDeqnParams = z.output<typeof TransitionDeqnParamsSchema>;
+
+export function parseTransitionParams(raw: unknown, where = 'config'): TransitionDeqnParams {
+  return parseWithSchema(TransitionDeqnParamsSchema, raw, where);
+}
+
+export function loadTransitionParams(file: string): TransitionDeqnParams {
+  return parseTransitionParams(readJsonFile(file), file);
+}
+
+/** Indices (importer * M + exporter) of the tariff inputs, validated against the economy's countries. */
+export function tariffIndices(params: TransitionDeqnParams, countries: readonly string[]): number[] {
+  const M = countries.length;
+  return params.policy.tariffs.map((t, k) => {
+    const i = countries.indexOf(t.importer);
+    const j = countries.indexOf(t.exporter);
+    if (i < 0 || j < 0) throw new UsageError(`policy.tariffs[${k}]: countries must be among ${countries.join(', ')}, got ${t.importer} -> ${t.exporter}`);
+    if (i === j) throw new UsageError(`policy.tariffs[${k}]: ${t.importer} cannot levy a tariff on itself`);
+    return i * M + j;
+  });
+}

@@ -1,0 +1,278 @@
+// Training of the transition DEQN. Each episode draws a new policy point x from the configured box
+// (an unanticipated permanent change at t = 0), computes the networks' path from the OLD stationary
+// distribution (path.ts), then
+//  - household network: Adam steps on Fischer-Burmeister Euler residuals (MODELS.md §C.3 with dated
+//    prices, the borrowing limit as complementarity) of grid households at random dates t < T, with
+//    tomorrow's prices from the price network at S_{t+1} (the simulated next aggregate state) and
+//    tomorrow's consumption from the household network itself at (a'_j, z', S_{t+1});
+//  - price network: regression on each date's Walrasian target, the current prices moved by the
+//    date's scale-free market residuals (goods excess supply over income, bonds over world income,
+//    rebates set to tariff revenue) - as the stationary DEQN (ha-trade-deqn/market.ts). Prices get no
+//    gradient from the Euler loss and households none from market clearing, so a market residual can
+//    never be "fixed" by bending household optimality.
+import { writeFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { tf } from '../../tensor/backend.ts';
+import { Adam } from '../../deqn/adam.ts';
+import { Rng } from '../../tensor/rng.ts';
+import { UsageError } from '../../io/errors.ts';
+import { fischerBurmeister } from '../ha-trade-deqn/household.ts';
+import { createNetworks, encodePrices, networkWeights, restFeatures, savingsShares, setNetworkWeights, householdDim, type TransitionNetworks } from './networks.ts';
+import { dateMarkets, networkPath, type NetworkPath } from './path.ts';
+import type { TransitionSetup } from './setup.ts';
+import type { TransitionDeqnParams } from './params.ts';
+
+export interface EulerBatch {
+  /** Fischer-Burmeister residuals [B, M] and the relative Euler errors [B, M]. */
+  fb: tf.Tensor2D;
+  relative: tf.Tensor2D;
+  /** a'_j + phi [B, M] (interior where clearly positive). */
+  slack: tf.Tensor2D;
+}
+
+export interface Row {
+  t: number;
+  country: number;
+  z: number;
+  k: number;
+}
+
+/** Linear interpolation weights of a' on country i's grid (clamped). */
+function bracketOf(grid: Float64Array, x: number): [number, number] {
+  const n = grid.length;
+  const xc = Math.min(Math.max(x, grid[0]), grid[n - 1]);
+  let b = Math.min(n - 2, Math.max(0, Math.floor(((xc - grid[0]) / (grid[n - 1] - grid[0])) * (n - 1))));
+  while (b > 0 && grid[b] > xc) b--;
+  while (b < n - 2 && grid[b + 1] <= xc) b++;
+  return [b, (xc - grid[b]) / (grid[b + 1] - grid[b])];
+}
+
+/**
+ * Euler residuals of grid households `rows` on `path` (each t < T): u'(c_tj)/p_tj = beta R_{t+1}
+ * E_z' sum_j' pi_{t+1,j'}(a'_j, z') u'(c_{t+1,j'})/p_{t+1,j'} in relative consumption units, with the
+ * borrowing limit as a Fischer-Burmeister complementarity (§C.3). Differentiable in the household network.
+ */
+export function eulerResiduals(setup: TransitionSetup, nets: TransitionNetworks, path: NetworkPath, rows: Row[]): EulerBatch {
+  const { M, nZ, econ, phi } = setup;
+  const { gamma, beta } = econ;
+  const B = rows.length;
+  const dim = householdDim(setup) - 1;
+  const a = new Float32Array(B);
+  const rest = new Float32Array(B * dim);
+  const wealth = new Float32Array(B);
+  const phiRow = new Float32Array(B);
+  const pNow = new Float32Array(B * M);
+  const Rnext = new Float32Array(B);
+  rows.forEach((r, b) => {
+    const d = path.dates[r.t];
+    a[b] = econ.agrids[r.country][r.k];
+    rest.set(restFeatures(setup, r.z, r.country, d.agg, d.prices), b * dim);
+    wealth[b] = d.Rcur * a[b] + d.prices.wages[r.country] * econ.chain.values[r.z] + d.prices.rebates[r.country] + phi[r.country];
+    phiRow[b] = phi[r.country];
+    for (let j = 0; j < M; j++) pNow[b * M + j] = d.delivered[r.country][j];
+    Rnext[b] = d.prices.Rnext;
+  });
+  const ctx = { z: Int32Array.from(rows, (r) => r.z), country: Int32Array.from(rows, (r) => r.country), rest };
+  const shares = savingsShares(setup, nets.household, tf.tensor2d(a, [B, 1]), a, ctx);
+  const W = tf.tensor2d(wealth, [B, 1]);
+  const phiT = tf.tensor2d(phiRow, [B, 1]);
+  const aNext = tf.sub(tf.mul(shares, W), phiT) as tf.Tensor2D;
+  const p = tf.tensor2d(pNow, [B, M]);
+  const c = tf.div(tf.mul(tf.sub(1, shares), W), p) as tf.Tensor2D;
+  // Successors ordered (variety j, next shock z', row b).
+  const aVals = aNext.dataSync();
+  const n = M * nZ * B;
+  const aCol = tf.reshape(tf.tile(tf.expandDims(tf.transpose(aNext), 1), [1, nZ, 1]), [n, 1]) as tf.Tensor2D;
+  const aColVals = new Float32Array(n);
+  const zN = new Int32Array(n);
+  const cN = new Int32Array(n);
+  const restN = new Float32Array(n * dim);
+  const wageN = new Float32Array(n);
+  const RN = new Float32Array(n);
+  const phiN = new Float32Array(n);
+  const pN = new Float32Array(n * M);
+  const piN = new Float32Array(n * M);
+  const probs = new Float32Array(nZ * B);
+  for (let j = 0; j < M; j++) {
+    for (let zp = 0; zp < nZ; zp++) {
+      for (let b = 0; b < B; b++) {
+        const r = rows[b];
+        const q = (j * nZ + zp) * B + b;
+        const d1 = path.dates[r.t + 1];
+        const i = r.country;
+        const ap = aVals[b * M + j];
+        aColVals[q] = ap;
+        zN[q] = zp;
+        cN[q] = i;
+        restN.set(restFeatures(setup, zp, i, d1.agg, d1.prices), q * dim);
+        wageN[q] = d1.prices.wages[i] * econ.chain.values[zp] + d1.prices.rebates[i] + phi[i];
+        RN[q] = d1.Rcur;
+        phiN[q] = phi[i];
+        const grid = econ.agrids[i];
+        const [lo, wt] = bracketOf(grid, ap);
+        const pi = path.choice[r.t + 1][i];
+        const nS = nZ * grid.length;
+        for (let jj = 0; jj < M; jj++) {
+          pN[q * M + jj] = d1.delivered[i][jj];
+          const base = jj * nS + zp * grid.length + lo;
+          piN[q * M + jj] = (1 - wt) * pi[base] + wt * pi[base + 1];
+        }
+        if (j === 0) probs[zp * B + b] = econ.chain.P[r.z * nZ + zp];
+      }
+    }
+  }
+  const sharesN = savingsShares(setup, nets.household, aCol, aColVals, { z: zN, country: cN, rest: restN });
+  const WN = tf.add(tf.mul(tf.tensor2d(RN, [n, 1]), aCol), tf.tensor2d(wageN, [n, 1]));
+  const pNT = tf.tensor2d(pN, [n, M]);
+  const cNext = tf.maximum(tf.div(tf.mul(tf.sub(1, sharesN), WN), pNT), 1e-10);
+  const mu = tf.sum(tf.mul(tf.tensor2d(piN, [n, M]), tf.div(tf.pow(cNext, -gamma), pNT)), 1); // [n]
+  const expected = tf.transpose(tf.sum(tf.mul(tf.reshape(mu, [M, nZ, B]), tf.reshape(tf.tensor1d(probs), [1, nZ, B])), 1)) as tf.Tensor2D; // [B, M]
+  const rhs = tf.mul(tf.mul(beta, tf.tensor2d(Rnext, [B, 1])), expected);
+  const cEuler = tf.pow(tf.mul(p, rhs), -1 / gamma);
+  const relative = tf.sub(tf.div(cEuler, c), 1) as tf.Tensor2D;
+  const slack = tf.add(aNext, phiT) as tf.Tensor2D;
+  return { fb: fischerBurmeister(relative, slack) as tf.Tensor2D, relative, slack };
+}
+
+/** Uniform random grid households at dates 0..T-1. */
+export function sampleRows(setup: TransitionSetup, rng: Rng, B: number): Row[] {
+  const T = setup.params.periods;
+  return Array.from({ length: B }, () => ({ t: Math.floor(rng.uniform() * T), country: Math.floor(rng.uniform() * setup.M), z: Math.floor(rng.uniform() * setup.nZ), k: Math.floor(rng.uniform() * setup.nA) }));
+}
+
+/** Each date's Walrasian price target (raw price-network units) and the market residuals. */
+export function priceTargets(setup: TransitionSetup, path: NetworkPath): { targets: Float32Array; agg: Float32Array; supResidual: number; residuals: Float64Array[] } {
+  const { M, priceDim, econ } = setup;
+  const { wage, R } = setup.params.tatonnement;
+  const T1 = path.dates.length;
+  const aggDim = path.dates[0].agg.length;
+  const targets = new Float32Array(T1 * priceDim);
+  const agg = new Float32Array(T1 * aggDim);
+  const residuals: Float64Array[] = [];
+  let supResidual = 0;
+  path.dates.forEach((d, t) => {
+    const mk = dateMarkets(setup, d, path.tariffs);
+    residuals.push(mk.residuals);
+    for (const v of mk.residuals) supResidual = Math.max(supResidual, Math.abs(v));
+    // Lower the relative wage of a country whose goods are in excess supply; lower R when households save more than they borrow.
+    const logRel = Float64Array.from(d.prices.logRelative, (u, j) => u + wage * (mk.goods[M - 1] - mk.goods[j]));
+    const Rn = d.prices.Rnext - R * mk.residuals[M - 1];
+    const rebates = Float64Array.from({ length: M }, (_, i) => mk.revenue[i] / econ.labor[i]);
+    targets.set(encodePrices(setup, logRel, Rn, rebates), t * priceDim);
+    agg.set(d.agg, t * aggDim);
+  });
+  return { targets, agg, supResidual, residuals };
+}
+
+/** A policy point drawn uniformly from the configured box. */
+export function drawPolicy(params: TransitionDeqnParams, rng: Rng): Float64Array {
+  return Float64Array.from(params.policy.tariffs, (t) => t.range[0] + rng.uniform() * (t.range[1] - t.range[0]));
+}
+
+export interface EpisodeLog {
+  episode: number;
+  x: number[];
+  euler: number;
+  relativeEuler: number;
+  market: number;
+  priceLoss: number;
+  cpuSeconds: number;
+  wallSeconds: number;
+}
+
+export interface Trainer {
+  nets: TransitionNetworks;
+  episode: number;
+  history: EpisodeLog[];
+}
+
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** Trains `episodes` episodes (continuing `trainer` when given). */
+export function train(setup: TransitionSetup, opts: { episodes?: number; trainer?: Trainer; log?: (l: EpisodeLog) => void; checkpointDir?: string } = {}): Trainer {
+  const tp = setup.params.training;
+  const rng = Rng.fromSeed(tp.seed);
+  const nets = opts.trainer?.nets ?? createNetworks(setup, rng);
+  const trainer: Trainer = opts.trainer ?? { nets, episode: 0, history: [] };
+  const adamH = new Adam(nets.household.variables, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+  const adamP = new Adam(nets.price.variables, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+  const episodes = opts.episodes ?? tp.episodes;
+  const cpu0 = cpuNow();
+  const wall0 = performance.now();
+  for (let e = 0; e < episodes; e++) {
+    const progress = episodes > 1 ? e / (episodes - 1) : 1;
+    const decay = tp.finalLearningRateFactor + (1 - tp.finalLearningRateFactor) * 0.5 * (1 + Math.cos(Math.PI * progress));
+    const x = drawPolicy(setup.params, rng);
+    const path = networkPath(setup, nets, x, tp.passes);
+    let euler = 0;
+    let relativeEuler = 0;
+    for (let s = 0; s < tp.householdSteps; s++) {
+      const rows = sampleRows(setup, rng, tp.batchSize);
+      const out = tf.tidy(() => {
+        let fbAbs: tf.Tensor = tf.scalar(0);
+        let relAbs: tf.Tensor = tf.scalar(0);
+        const g = tf.variableGrads(() => {
+          const r = eulerResiduals(setup, nets, path, rows);
+          fbAbs = tf.keep(tf.mean(tf.abs(r.fb)));
+          const interior = tf.cast(tf.greater(r.slack, 1e-4), 'float32');
+          relAbs = tf.keep(tf.div(tf.sum(tf.mul(interior, tf.abs(r.relative))), tf.maximum(tf.sum(interior), 1)));
+          return tf.mean(tf.square(r.fb)) as tf.Scalar;
+        }, nets.household.variables);
+        adamH.apply(nets.household.variables, nets.household.variables.map((v) => g.grads[v.name]), tp.householdLearningRate * decay);
+        return [fbAbs, relAbs];
+      });
+      euler += out[0].dataSync()[0] / tp.householdSteps;
+      relativeEuler += out[1].dataSync()[0] / tp.householdSteps;
+      out.forEach((t) => t.dispose());
+    }
+    const target = priceTargets(setup, path);
+    let priceLoss = 0;
+    const T1 = path.dates.length;
+    for (let s = 0; s < tp.priceSteps; s++) {
+      const loss = tf.tidy(() => {
+        const g = tf.variableGrads(() => tf.mean(tf.square(tf.sub(nets.price.raw(tf.tensor2d(target.agg, [T1, target.agg.length / T1])), tf.tensor2d(target.targets, [T1, setup.priceDim])))) as tf.Scalar, nets.price.variables);
+        adamP.apply(nets.price.variables, nets.price.variables.map((v) => g.grads[v.name]), tp.priceLearningRate * decay);
+        return g.value.dataSync()[0];
+      });
+      if (s === 0) priceLoss = loss;
+    }
+    trainer.episode++;
+    const entry: EpisodeLog = { episode: trainer.episode, x: Array.from(x), euler, relativeEuler, market: target.supResidual, priceLoss, cpuSeconds: cpuNow() - cpu0, wallSeconds: (performance.now() - wall0) / 1000 };
+    trainer.history.push(entry);
+    if (trainer.episode % tp.logEvery === 0 || e === episodes - 1) {
+      opts.log?.(entry);
+      if (opts.checkpointDir) saveCheckpoint(opts.checkpointDir, setup.params, trainer);
+    }
+  }
+  adamH.dispose();
+  adamP.dispose();
+  return trainer;
+}
+
+const CHECKPOINT_FILE = 'transition-deqn.json';
+
+export function saveCheckpoint(dir: string, params: TransitionDeqnParams, trainer: Trainer): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, CHECKPOINT_FILE);
+  const last = trainer.history.slice(-50);
+  writeFileSync(file, JSON.stringify({ format: 'deqn-transition-v1', params, episode: trainer.episode, weights: networkWeights(trainer.nets), recentHistory: last }) + '\n');
+  return file;
+}
+
+export function loadCheckpoint(dir: string): { params: TransitionDeqnParams; episode: number; weights: { household: number[][]; price: number[][] } } {
+  const file = join(dir, CHECKPOINT_FILE);
+  if (!existsSync(file)) throw new UsageError(`${dir}: no ${CHECKPOINT_FILE} (a transition-DEQN checkpoint directory)`);
+  const data = JSON.parse(readFileSync(file, 'utf8'));
+  if (data.format !== 'deqn-transition-v1') throw new UsageError(`${file}: format must be "deqn-transition-v1", got ${JSON.stringify(data.format)}`);
+  return data;
+}
+
+/** Networks of a checkpoint for `setup` (built from the checkpoint's params). */
+export function restoreNetworks(setup: TransitionSetup, weights: { household: number[][]; price: number[][] }): TransitionNetworks {
+  const nets = createNetworks(setup, Rng.fromSeed(0));
+  setNetworkWeights(nets, weights);
+  return nets;
+}
