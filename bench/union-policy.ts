@@ -1,6 +1,6 @@
 // Speed and scale of the union-policy model (MODELS.md §E). Run: npx tsx bench/union-policy.ts [--json]
 //   [--regions 235] [--sectors 54] [--opt-iterations 10] [--skip-opt] [--real] [--real-starts 3]
-//   [--real-iterations 200] [--diagonal probe|proxy|scalar] [--predicted-tol 1e-6] [--save-path file.json]
+//   [--real-iterations 200] [--diagonal probe|proxy|scalar] [--predicted-tol 1e-6] [--save-path file.json] [--save-every 10]
 //   [--start-radius r --start-seed k]
 // At the slides' full synthetic size (235 regions + RoW, 54 sectors) it measures: generating the
 // calibration, the laissez-faire baseline, one equilibrium solve at a random full-mix policy, one
@@ -75,6 +75,7 @@ if (!flag('--skip-opt')) {
   t0 = performance.now();
   const optCpu = process.cpuUsage();
   const savePath = str('--save-path', '');
+  const saveEvery = num('--save-every', 10);
   const path: { iteration: number; objective: number; a: number[] }[] = [];
   const diagonal = str('--diagonal', DEFAULT_UNION_OPTIMIZER.diagonal) as 'probe' | 'proxy' | 'scalar';
   const optimizer = {
@@ -82,8 +83,8 @@ if (!flag('--skip-opt')) {
     // The trajectory: 100 ln Ŵ_EU, the projected gradient, the decrease the quasi-Newton model predicted
     // and the one achieved, line-search evaluations, CPU seconds so far; the iterate every 10 iterations.
     onIteration: (it: number, f: number, pg: number, info: { x: Float64Array; lineSearchEvaluations: number; predictedDecrease: number; actualDecrease: number }) => {
-      log(`  iteration ${it}: 100 ln W_EU ${f.toFixed(8)}, projected gradient ${pg.toExponential(3)}, predicted ${info.predictedDecrease.toExponential(2)}, achieved ${info.actualDecrease.toExponential(2)}, line search ${info.lineSearchEvaluations}, cpu ${((process.cpuUsage(optCpu).user + process.cpuUsage(optCpu).system) / 1e6).toFixed(1)} s`);
-      if (savePath && it % 10 === 0) {
+      log(`  iteration ${it}: 100 ln W_EU ${f.toFixed(11)}, projected gradient ${pg.toExponential(3)}, predicted ${info.predictedDecrease.toExponential(2)}, achieved ${info.actualDecrease.toExponential(2)}, line search ${info.lineSearchEvaluations}, cpu ${((process.cpuUsage(optCpu).user + process.cpuUsage(optCpu).system) / 1e6).toFixed(1)} s`);
+      if (savePath && it % saveEvery === 0) {
         path.push({ iteration: it, objective: f, a: Array.from(info.x) });
         writeFileAtomic(savePath, JSON.stringify({ path }));
       }
