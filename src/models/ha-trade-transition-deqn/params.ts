@@ -53,6 +53,8 @@ export const TransitionDeqnParamsSchema = z
         householdLearningRate: z.number().positive().default(1e-3),
         priceSteps: z.number().int().min(0).default(20),
         priceLearningRate: z.number().positive().default(3e-3),
+        /** The price network is fitted to the Walrasian targets of this many latest episodes (policy points) at once. */
+        replayEpisodes: z.number().int().min(1).default(8),
         /** Learning rates fall by this factor (cosine) over the episodes. */
         finalLearningRateFactor: z.number().positive().max(1).default(0.1),
         /** Log every this many episodes. */

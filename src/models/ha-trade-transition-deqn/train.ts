@@ -186,6 +186,16 @@ export interface Trainer {
   history: EpisodeLog[];
 }
 
+function concatenate(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let k = 0;
+  for (const p of parts) {
+    out.set(p, k);
+    k += p.length;
+  }
+  return out;
+}
+
 function cpuNow(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -202,6 +212,7 @@ export function train(setup: TransitionSetup, opts: { episodes?: number; trainer
   const episodes = opts.episodes ?? tp.episodes;
   const cpu0 = cpuNow();
   const wall0 = performance.now();
+  const replay: { agg: Float32Array; targets: Float32Array }[] = [];
   for (let e = 0; e < episodes; e++) {
     const progress = episodes > 1 ? e / (episodes - 1) : 1;
     const decay = tp.finalLearningRateFactor + (1 - tp.finalLearningRateFactor) * 0.5 * (1 + Math.cos(Math.PI * progress));
@@ -229,11 +240,17 @@ export function train(setup: TransitionSetup, opts: { episodes?: number; trainer
       out.forEach((t) => t.dispose());
     }
     const target = priceTargets(setup, path);
+    // Replay of the latest episodes' targets: one episode holds one policy point, and fitting the price
+    // network to it alone drags its prices at every other policy point along (interference).
+    replay.push(target);
+    if (replay.length > tp.replayEpisodes) replay.shift();
+    const aggAll = concatenate(replay.map((r) => r.agg));
+    const targetAll = concatenate(replay.map((r) => r.targets));
     let priceLoss = 0;
-    const T1 = path.dates.length;
+    const T1 = targetAll.length / setup.priceDim;
     for (let s = 0; s < tp.priceSteps; s++) {
       const loss = tf.tidy(() => {
-        const g = tf.variableGrads(() => tf.mean(tf.square(tf.sub(nets.price.raw(tf.tensor2d(target.agg, [T1, target.agg.length / T1])), tf.tensor2d(target.targets, [T1, setup.priceDim])))) as tf.Scalar, nets.price.variables);
+        const g = tf.variableGrads(() => tf.mean(tf.square(tf.sub(nets.price.raw(tf.tensor2d(aggAll, [T1, aggAll.length / T1])), tf.tensor2d(targetAll, [T1, setup.priceDim])))) as tf.Scalar, nets.price.variables);
         adamP.apply(nets.price.variables, nets.price.variables.map((v) => g.grads[v.name]), tp.priceLearningRate * decay);
         return g.value.dataSync()[0];
       });
