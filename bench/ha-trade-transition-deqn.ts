@@ -1,12 +1,13 @@
 // Transition DEQN of the ha-trade model (src/models/ha-trade-transition-deqn/): training and the
 // validation table against the float64 reference transition (src/models/ha-trade/transition.ts).
 //   npx tsx bench/ha-trade-transition-deqn.ts --train [--config models/ha-trade-transition-deqn.json] [--episodes N] --checkpoint DIR
+//   npx tsx bench/ha-trade-transition-deqn.ts --train --resume DIR --checkpoint DIR2 --episodes N [--lr-scale f] [--mass-share s]
 //   npx tsx bench/ha-trade-transition-deqn.ts --validate --checkpoint DIR [--tariff 0.25] [--periods 200] [--json]
 // Training prints one line per logged episode (Euler, market residuals, CPU and wall seconds).
 import { initBackend } from '../src/tensor/backend.ts';
 import { loadTransitionParams } from '../src/models/ha-trade-transition-deqn/params.ts';
 import { buildSetup } from '../src/models/ha-trade-transition-deqn/setup.ts';
-import { loadCheckpoint, restoreNetworks, train } from '../src/models/ha-trade-transition-deqn/train.ts';
+import { loadCheckpoint, restoreNetworks, train, type Trainer } from '../src/models/ha-trade-transition-deqn/train.ts';
 import { validateAgainstReference, validationMarkdown } from '../src/models/ha-trade-transition-deqn/validate.ts';
 
 function arg(name: string): string | undefined {
@@ -19,10 +20,17 @@ const json = process.argv.includes('--json');
 const checkpoint = arg('--checkpoint');
 if (process.argv.includes('--train')) {
   if (!checkpoint) throw new Error('--train needs --checkpoint DIR');
-  const params = loadTransitionParams(arg('--config') ?? 'models/ha-trade-transition-deqn.json');
+  // --resume DIR continues a checkpoint's networks (its params; --config is then ignored) into --checkpoint.
+  const resume = arg('--resume');
+  const ck = resume ? loadCheckpoint(resume) : undefined;
+  const params = ck?.params ?? loadTransitionParams(arg('--config') ?? 'models/ha-trade-transition-deqn.json');
   const episodes = arg('--episodes') ? Number(arg('--episodes')) : params.training.episodes;
-  const setup = buildSetup({ ...params, training: { ...params.training, episodes } });
+  const lr = arg('--lr-scale') ? Number(arg('--lr-scale')) : 1;
+  const massShare = arg('--mass-share') ? Number(arg('--mass-share')) : params.training.massShare;
+  const setup = buildSetup({ ...params, training: { ...params.training, episodes, massShare, householdLearningRate: params.training.householdLearningRate * lr, priceLearningRate: params.training.priceLearningRate * lr } });
+  const resumed: Trainer | undefined = ck ? { nets: restoreNetworks(setup, ck.weights), episode: ck.episode, history: [] } : undefined;
   const trainer = train(setup, {
+    trainer: resumed,
     checkpointDir: checkpoint,
     log: (l) =>
       process.stdout.write(

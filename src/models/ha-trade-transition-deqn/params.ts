@@ -50,6 +50,8 @@ export const TransitionDeqnParamsSchema = z
         passes: z.number().int().min(1).max(10).default(2),
         householdSteps: z.number().int().min(0).default(20),
         batchSize: z.number().int().min(8).default(256),
+        /** Share of Euler rows drawn from the date's distribution (the rest uniformly over the grid). */
+        massShare: z.number().min(0).max(1).default(0),
         householdLearningRate: z.number().positive().default(1e-3),
         priceSteps: z.number().int().min(0).default(20),
         priceLearningRate: z.number().positive().default(3e-3),

@@ -134,10 +134,26 @@ export function eulerResiduals(setup: TransitionSetup, nets: TransitionNetworks,
   return { fb: fischerBurmeister(relative, slack) as tf.Tensor2D, relative, slack };
 }
 
-/** Uniform random grid households at dates 0..T-1. */
-export function sampleRows(setup: TransitionSetup, rng: Rng, B: number): Row[] {
+/**
+ * Grid households at random dates 0..T-1: a share `massShare` drawn from the date's distribution (the
+ * households whose choices move the markets), the rest uniformly over the grid (coverage of states
+ * the distribution may reach at other policy points).
+ */
+export function sampleRows(setup: TransitionSetup, rng: Rng, B: number, path?: NetworkPath, massShare = 0): Row[] {
   const T = setup.params.periods;
-  return Array.from({ length: B }, () => ({ t: Math.floor(rng.uniform() * T), country: Math.floor(rng.uniform() * setup.M), z: Math.floor(rng.uniform() * setup.nZ), k: Math.floor(rng.uniform() * setup.nA) }));
+  const { nA } = setup;
+  return Array.from({ length: B }, () => {
+    const t = Math.floor(rng.uniform() * T);
+    const country = Math.floor(rng.uniform() * setup.M);
+    if (path && rng.uniform() < massShare) {
+      const mass = path.dates[t].mass[country];
+      let u = rng.uniform();
+      let s = 0;
+      while (s < mass.length - 1 && u >= mass[s]) u -= mass[s++];
+      return { t, country, z: Math.floor(s / nA), k: s % nA };
+    }
+    return { t, country, z: Math.floor(rng.uniform() * setup.nZ), k: Math.floor(rng.uniform() * nA) };
+  });
 }
 
 /** Each date's Walrasian price target (raw price-network units) and the market residuals. */
@@ -204,7 +220,8 @@ function cpuNow(): number {
 /** Trains `episodes` episodes (continuing `trainer` when given). */
 export function train(setup: TransitionSetup, opts: { episodes?: number; trainer?: Trainer; log?: (l: EpisodeLog) => void; checkpointDir?: string } = {}): Trainer {
   const tp = setup.params.training;
-  const rng = Rng.fromSeed(tp.seed);
+  // A resumed run draws a fresh stream (seeded by the episode reached); optimizer moments restart at zero.
+  const rng = Rng.fromSeed(opts.trainer ? `${tp.seed}:${opts.trainer.episode}` : tp.seed);
   const nets = opts.trainer?.nets ?? createNetworks(setup, rng);
   const trainer: Trainer = opts.trainer ?? { nets, episode: 0, history: [] };
   const adamH = new Adam(nets.household.variables, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
@@ -221,7 +238,7 @@ export function train(setup: TransitionSetup, opts: { episodes?: number; trainer
     let euler = 0;
     let relativeEuler = 0;
     for (let s = 0; s < tp.householdSteps; s++) {
-      const rows = sampleRows(setup, rng, tp.batchSize);
+      const rows = sampleRows(setup, rng, tp.batchSize, path, tp.massShare);
       const out = tf.tidy(() => {
         let fbAbs: tf.Tensor = tf.scalar(0);
         let relAbs: tf.Tensor = tf.scalar(0);
