@@ -2,10 +2,12 @@
 // validation table against the float64 reference transition (src/models/ha-trade/transition.ts).
 //   npx tsx bench/ha-trade-transition-deqn.ts --train [--config models/ha-trade-transition-deqn.json] [--episodes N] --checkpoint DIR
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --resume DIR --checkpoint DIR2 --episodes N [--lr-scale f] [--mass-share s]
+//   npx tsx bench/ha-trade-transition-deqn.ts --train --config models/ha-trade-transition-deqn-both.json --warm-start DIR --checkpoint DIR2
 //   npx tsx bench/ha-trade-transition-deqn.ts --validate --checkpoint DIR [--tariff 0.25] [--periods 200] [--json]
 // Training prints one line per logged episode (Euler, market residuals, CPU and wall seconds).
 import { initBackend } from '../src/tensor/backend.ts';
 import { loadTransitionParams } from '../src/models/ha-trade-transition-deqn/params.ts';
+import { widenPolicyInputs } from '../src/models/ha-trade-transition-deqn/networks.ts';
 import { buildSetup } from '../src/models/ha-trade-transition-deqn/setup.ts';
 import { loadCheckpoint, restoreNetworks, train, type Trainer } from '../src/models/ha-trade-transition-deqn/train.ts';
 import { validateAgainstReference, validationMarkdown } from '../src/models/ha-trade-transition-deqn/validate.ts';
@@ -28,7 +30,13 @@ if (process.argv.includes('--train')) {
   const lr = arg('--lr-scale') ? Number(arg('--lr-scale')) : 1;
   const massShare = arg('--mass-share') ? Number(arg('--mass-share')) : params.training.massShare;
   const setup = buildSetup({ ...params, training: { ...params.training, episodes, massShare, householdLearningRate: params.training.householdLearningRate * lr, priceLearningRate: params.training.priceLearningRate * lr } });
-  const resumed: Trainer | undefined = ck ? { nets: restoreNetworks(setup, ck.weights), episode: ck.episode, history: [] } : undefined;
+  // --warm-start DIR: a checkpoint trained on a prefix of this config's policy inputs (e.g. HOME's tariff only), widened.
+  const warm = arg('--warm-start') ? loadCheckpoint(arg('--warm-start') as string) : undefined;
+  const resumed: Trainer | undefined = ck
+    ? { nets: restoreNetworks(setup, ck.weights), episode: ck.episode, history: [] }
+    : warm
+      ? { nets: restoreNetworks(setup, widenPolicyInputs(setup, warm.weights, warm.params.policy.tariffs.length)), episode: 0, history: [] }
+      : undefined;
   const trainer = train(setup, {
     trainer: resumed,
     checkpointDir: checkpoint,

@@ -7,7 +7,8 @@
 //   (mean interior relative error below 1e-3), and with R_{t+1} raised by 20 bp the tensor residuals of
 //   every interior grid household match an independent float64 evaluation of the dated Euler equation
 //   (shares interpolated, tomorrow's budget at R_1) to 2e-4 (float32);
-// - a checkpoint round trip reproduces the path bit for bit; two seeded training episodes are deterministic.
+// - a checkpoint round trip reproduces the path bit for bit; two seeded training episodes are deterministic;
+//   networks widened to a second tariff input reproduce the path while that tariff is zero.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,8 +16,8 @@ import { join } from 'node:path';
 import { initBackend, tf } from '../../src/tensor/backend.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { parseTransitionParams, type TransitionDeqnParams } from '../../src/models/ha-trade-transition-deqn/params.ts';
-import { buildSetup, oldPolicy, type TransitionSetup } from '../../src/models/ha-trade-transition-deqn/setup.ts';
-import { createNetworks, networkWeights } from '../../src/models/ha-trade-transition-deqn/networks.ts';
+import { buildSetup, oldPolicy, setupFrom, type TransitionSetup } from '../../src/models/ha-trade-transition-deqn/setup.ts';
+import { createNetworks, networkWeights, widenPolicyInputs } from '../../src/models/ha-trade-transition-deqn/networks.ts';
 import { dateMarkets, networkPath } from '../../src/models/ha-trade-transition-deqn/path.ts';
 import { eulerResiduals, loadCheckpoint, restoreNetworks, saveCheckpoint, train, type Row } from '../../src/models/ha-trade-transition-deqn/train.ts';
 
@@ -149,5 +150,14 @@ describe('transition DEQN', () => {
     const p1 = networkPath(setup, a.nets, Float64Array.of(0.25), 2);
     const p2 = networkPath(setup, nets, Float64Array.of(0.25), 2);
     expect(p2.dates.map((d) => d.prices.Rnext)).toEqual(p1.dates.map((d) => d.prices.Rnext));
+    // Widened to both tariffs as inputs, the networks give the same path while FOREIGN's tariff stays zero.
+    const both = parseTransitionParams({ ...RAW, policy: { tariffs: [...RAW.policy.tariffs, { importer: 'FOREIGN', exporter: 'HOME', range: [0, 0.3] }] } });
+    const setup2 = setupFrom(both, setup.econ, setup.oldEq);
+    const nets2 = restoreNetworks(setup2, widenPolicyInputs(setup2, ck.weights, 1));
+    const p3 = networkPath(setup2, nets2, Float64Array.of(0.25, 0), 2);
+    p3.dates.forEach((d, t) => {
+      expect(Math.abs(d.prices.Rnext - p1.dates[t].prices.Rnext)).toBeLessThan(1e-9);
+      expect(Math.abs(d.prices.wages[0] - p1.dates[t].prices.wages[0])).toBeLessThan(1e-9);
+    });
   });
 });

@@ -156,3 +156,31 @@ export function setNetworkWeights(nets: TransitionNetworks, w: { household: numb
   nets.household.setWeightValues(w.household.map((v) => Float32Array.from(v)));
   nets.price.setWeightValues(w.price.map((v) => Float32Array.from(v)));
 }
+
+/**
+ * Weights of a checkpoint trained on the first `oldPolicyDim` policy inputs, widened to this setup's
+ * policy inputs: the new inputs get zero first-layer weights, so the widened networks start exactly
+ * as the old ones (which ignore the added tariffs) and training only has to learn the new directions.
+ */
+export function widenPolicyInputs(setup: TransitionSetup, weights: { household: number[][]; price: number[][] }, oldPolicyDim: number): { household: number[][]; price: number[][] } {
+  const added = setup.policyDim - oldPolicyDim;
+  if (added < 0) throw new Error(`cannot narrow policy inputs from ${oldPolicyDim} to ${setup.policyDim}`);
+  const widen = (w: number[][], insertAt: number): number[][] => {
+    const kernel = w[0];
+    const width = widthOf(w);
+    const rows = kernel.length / width;
+    const out = new Array<number>((rows + added) * width).fill(0);
+    for (let r = 0; r < rows; r++) {
+      const target = r < insertAt ? r : r + added;
+      for (let c = 0; c < width; c++) out[target * width + c] = kernel[r * width + c];
+    }
+    return [out, ...w.slice(1)];
+  };
+  const aggInsert = 3 * setup.M + 1 + oldPolicyDim;
+  return { household: widen(weights.household, 1 + setup.nZ + setup.M + aggInsert), price: widen(weights.price, aggInsert) };
+}
+
+/** Output width of the first layer (length of its bias). */
+function widthOf(w: number[][]): number {
+  return w[1].length;
+}
