@@ -360,7 +360,8 @@ function nashGlobal(model: StaticTradeModel, c: LoadedConfig, kinds: InstrumentK
  * Why a subsidy sits at its bound (--only sector-bound --from FILE [--sector 3] [--world]): the sector's
  * uses (final demand, input to which sectors), export share; at the saved dual-competition policy each
  * country's marginal welfare (or the world objective's, --world) w.r.t. its subsidy to the sector, and its
- * best value on a grid below the bound (−0.7, −0.9) with the others' instruments fixed.
+ * best value on a grid below the bound (−0.7, −0.9) with the others' instruments fixed; --link K adds the
+ * world objective's marginal value of the sector's subsidies when sector K's subsidies are changed.
  */
 function sectorBound(model: StaticTradeModel, c: LoadedConfig): void {
   const file = args[args.indexOf('--from') + 1];
@@ -395,8 +396,22 @@ function sectorBound(model: StaticTradeModel, c: LoadedConfig): void {
     });
     return { country: name, subsidy: a[k], tariff: a[t], marginalWelfare: marginal, grid, laborShare: laborIncomeSector[i * J + j] / laborIncome[i] };
   });
+  // --link K: the marginal value of the sector's subsidies with sector K's subsidies as found, at 0.3 and at 0
+  // in every country (is the bound tied to another sector's subsidy?).
+  const linkSector = args.includes('--link') ? Number(args[args.indexOf('--link') + 1]) - 1 : -1;
+  const link = linkSector < 0 ? undefined : [null, 0.3, 0].map((level) => {
+    const x = Float64Array.from(a);
+    if (level !== null) problem.coords.forEach((co, k) => co.kind === 'subsidies' && co.sector === linkSector && (x[k] = level));
+    const g = problem.gradient(x, weights);
+    return {
+      linkedSubsidy: level ?? 'as found',
+      worldObjective: problem.welfare(x).reduce((t, v, p) => t + weights[p] * v, 0),
+      worldMarginal: Object.fromEntries(model.countries.map((name, i) => [name, g[problem.coords.findIndex((co) => co.player === i && co.sector === j && co.kind === 'subsidies')]])),
+    };
+  });
   results.sectorBound = {
     from: file,
+    link,
     sector: data.sectors[j],
     theta: data.theta[j],
     psi: data.psi[j],
