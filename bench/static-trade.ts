@@ -126,8 +126,9 @@ function dloptLong(model: StaticTradeModel, c: LoadedConfig, part: string): void
   else if (part === 'nash-global') nashGlobal(model, c, ['tariffs', 'subsidies']);
   else if (part === 'sector-bound') sectorBound(model, c);
   else if (part === 'branches') branches(model, c);
+  else if (part === 'deviation') deviationFrom(model, c);
   else if (part === 'tariff-war-global') nashGlobal(model, c, ['tariffs']);
-  else throw new Error(`--only ${part}: expected nash-dual, nash-global, tariff-war, tariff-war-global, cooperative, profile, verify-dual, sector-bound or branches`);
+  else throw new Error(`--only ${part}: expected nash-dual, nash-global, tariff-war, tariff-war-global, cooperative, profile, verify-dual, sector-bound, branches or deviation`);
 }
 
 /**
@@ -422,6 +423,37 @@ function sectorBound(model: StaticTradeModel, c: LoadedConfig): void {
     byCountry,
     continuation: model.continuationStats,
   };
+  save();
+}
+
+/**
+ * A further deviation check (--only deviation --from A --start-from B --players EU,ROW): each listed
+ * player's best response (L-BFGS-B) to the others' instruments in A, started from its own instruments in B.
+ */
+function deviationFrom(model: StaticTradeModel, c: LoadedConfig): void {
+  const read = (flag: string) => Float64Array.from(JSON.parse(readFileSync(args[args.indexOf(flag) + 1], 'utf8')) as number[]);
+  const a = read('--from');
+  const b = read('--start-from');
+  const players = args[args.indexOf('--players') + 1].split(',');
+  const problem = new StaticTradePolicyProblem(model, instrumentSpec(c.config, model, model.countries.map((_, i) => i), ['tariffs', 'subsidies']));
+  const base = problem.welfare(a);
+  const checks = players.map((name) => {
+    const p = model.countries.indexOf(name);
+    const coords = coordinatesOf(problem, p);
+    const start = Float64Array.from(a);
+    for (const k of coords) start[k] = b[k];
+    const startGain = problem.welfare(start)[p] - base[p];
+    const br = time(`7x44: best response of ${name} from ${args[args.indexOf('--start-from') + 1]}`, () => bestResponse(problem, start, p, { ...c.config.optimizer, method: 'lbfgsb' }));
+    return {
+      player: name,
+      gainAtStart: startGain,
+      gain: br.welfare[p] - base[p],
+      distanceFromEquilibrium: coords.reduce((m, k) => Math.max(m, Math.abs(br.a[k] - a[k])), 0),
+      iterations: br.iterations,
+      reason: br.reason,
+    };
+  });
+  results.deviation = { from: args[args.indexOf('--from') + 1], startFrom: args[args.indexOf('--start-from') + 1], checks, continuation: model.continuationStats };
   save();
 }
 
