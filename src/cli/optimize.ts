@@ -61,6 +61,7 @@ export function registerOptimize(program: Command): void {
           welfare: result.welfarePct,
           ...(result.implemented ? { welfareImplemented: result.implemented.welfarePct, subsidySd: result.implemented.subsidySd } : {}),
           ...(result.nashCertificate ? { certificate: result.nashCertificate } : {}),
+          ...(result.selection ? { selection: result.selection } : {}),
           outDir,
         };
         process.stdout.write(JSON.stringify(json) + '\n');

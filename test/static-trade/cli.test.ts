@@ -99,6 +99,34 @@ describe('deqn optimize', () => {
     expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/first-order conditions hold/);
   });
 
+  it('cooperative mode uses cooperative.localRadius; other modes keep solver.localRadius', async () => {
+    const coopArgs = ['optimize', CONFIG, '--mode', 'cooperative', '--instruments', 'tariffs', '--json'];
+    const radius0 = ['--set', 'cooperative.localRadius=0'];
+    const own = await run([...coopArgs, ...radius0, '--out', mkdtempSync(join(tmpdir(), 'c-'))]);
+    expect(own.code).toBe(0);
+    const coop = JSON.parse(own.stdout);
+    expect(coop.selection.localRadius).toBe(0);
+    // radius 0: every new policy is continued from the status quo, none from a neighbour
+    expect(coop.selection.paths).toBeGreaterThan(5);
+    expect(coop.selection.fromStatusQuo).toBe(coop.selection.paths);
+    expect(own.stderr).toMatch(/cooperative\.localRadius 0/);
+    // without the field: the solver's radius (default 0.05), and most paths start from a neighbour
+    const inherited = JSON.parse((await run([...coopArgs, '--out', mkdtempSync(join(tmpdir(), 'c-'))])).stdout);
+    expect(inherited.selection.localRadius).toBe(0.05);
+    expect(inherited.selection.fromStatusQuo).toBeLessThan(inherited.selection.paths);
+    // same optimum either way on this fixture (one equilibrium branch), to the optimiser's tolerance
+    for (const c of ['CHN', 'EU', 'USA']) expect(coop.welfare[c]).toBeCloseTo(inherited.welfare[c], 4);
+    // a unilateral run with the field set keeps the solver's radius
+    const uni = JSON.parse((await run(['optimize', CONFIG, '--mode', 'unilateral', '--country', 'USA', '--instruments', 'tariffs', '--json', ...radius0, '--out', mkdtempSync(join(tmpdir(), 'u-'))])).stdout);
+    expect(uni.selection.localRadius).toBe(0.05);
+    const bad = await run([...coopArgs, '--set', 'cooperative.localRadius=-0.1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/tiny\.json: field "cooperative\.localRadius": must be >= 0/);
+    const notNumber = await run([...coopArgs, '--set', 'cooperative.localRadius=small']);
+    expect(notNumber.code).toBe(2);
+    expect(notNumber.stderr).toMatch(/field "cooperative\.localRadius": expected a number >= 0/);
+  });
+
   it('rejects a bad mode, a missing country and unknown instruments with exit code 2', async () => {
     expect((await run(['optimize', CONFIG, '--mode', 'selfish'])).code).toBe(2);
     const noCountry = await run(['optimize', CONFIG, '--mode', 'unilateral']);

@@ -7,6 +7,8 @@ import { StaticTradeModel } from '../../src/models/static-trade/model.ts';
 import { HatSystem } from '../../src/models/static-trade/hat-system.ts';
 import { interpolateWedges, wedgeDistance } from '../../src/models/static-trade/continuation.ts';
 import { syntheticData } from './helpers.ts';
+import { loadConfig } from '../../src/models/static-trade/config.ts';
+import { buildModel, runOptimize, localRadiusFor } from '../../src/models/static-trade/run.ts';
 
 const data = syntheticData({
   flows: [
@@ -69,5 +71,32 @@ describe('equilibrium selection by continuation from the status quo', () => {
     expect(mid.iceberg[0]).toBeCloseTo(2, 12);
     expect(wedgeDistance(a, b)).toBeCloseTo(Math.log(4), 12);
     expect(wedgeDistance(a, mid)).toBeCloseTo(Math.log(2), 12);
+  });
+});
+
+describe('localRadius per mode (cooperative.localRadius)', () => {
+  it('setLocalRadius: a smaller radius forgets the selected equilibria and continues from the status quo', () => {
+    const m = new StaticTradeModel(data, 'balanced-baseline', { localRadius: 0.05 });
+    m.solve(policy(m, 0.05));
+    const fromStatusQuo = m.continuationStats.fromStatusQuo;
+    m.solve(policy(m, 0.06)); // within 0.05 of the last selected policy
+    expect(m.continuationStats.fromStatusQuo).toBe(fromStatusQuo);
+    m.setLocalRadius(0);
+    m.solve(policy(m, 0.06)); // the same policy again, but the selections were forgotten
+    expect(m.continuationStats.fromStatusQuo).toBe(fromStatusQuo + 1);
+    expect(() => m.setLocalRadius(-1)).toThrow(/expected a number >= 0/);
+  });
+
+  it('runOptimize applies cooperative.localRadius in cooperative mode only and restores the solver radius', () => {
+    const c = loadConfig('test/fixtures/static-trade/tiny.json', ['cooperative.localRadius=0', 'cooperative.maxIterations=5']);
+    const model = buildModel(c);
+    expect(localRadiusFor(c.config, 'cooperative')).toBe(0);
+    expect(localRadiusFor(c.config, 'nash')).toBe(0.05);
+    const coop = runOptimize(model, c, { mode: 'cooperative', kinds: ['tariffs'] });
+    expect(coop.selection?.localRadius).toBe(0);
+    expect(coop.selection?.fromStatusQuo).toBe(coop.selection?.paths);
+    expect(model.settings.localRadius).toBe(0.05);
+    const uni = runOptimize(model, c, { mode: 'unilateral', country: 'USA', kinds: ['tariffs'] });
+    expect(uni.selection?.localRadius).toBe(0.05);
   });
 });

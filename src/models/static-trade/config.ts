@@ -124,6 +124,16 @@ export const configSchema = z
         start: z.enum(['status-quo', 'pigouvian']).default('status-quo'),
         /** Quasi-Newton iterations before the Newton polish (default: optimizer.maxIterations). */
         maxIterations: z.number().int().min(0).optional(),
+        /**
+         * solver.localRadius used by `--mode cooperative` only (default: solver.localRadius). The world
+         * optimiser takes longer steps through regions where the equilibrium branch folds than a best
+         * response does; a small radius (e.g. 0.001) continues nearly every trial policy from the status quo,
+         * so every evaluation follows the selection rule exactly (slower, but its line search stays consistent).
+         */
+        localRadius: z
+          .number({ error: 'expected a number >= 0 (max-norm wedge distance; e.g. 0.001), or leave it out to use solver.localRadius' })
+          .min(0, 'must be >= 0 (max-norm wedge distance; e.g. 0.001), or leave it out to use solver.localRadius')
+          .optional(),
         /** Polish the quasi-Newton optimum by Newton's method on its first-order conditions (finite-difference Hessian). */
         newton: z.boolean().default(false),
         newtonTolerance: z.number().positive().default(1e-7),

@@ -90,6 +90,17 @@ export class StaticTradeModel {
     return this.base.data.countries;
   }
 
+  /**
+   * Sets `localRadius` (e.g. the cooperative mode's own radius, config cooperative.localRadius). When it
+   * shrinks, the equilibria selected so far are forgotten: one reached from a neighbour farther away than
+   * the new radius may lie across a fold from the equilibrium the new radius selects.
+   */
+  setLocalRadius(radius: number): void {
+    if (!(radius >= 0)) throw new UsageError(`solver.localRadius: expected a number >= 0, got ${radius}`);
+    if (radius < this.settings.localRadius) this.selected.length = 0;
+    this.settings.localRadius = radius;
+  }
+
   /** The data's policy (all hats equal one at it, D1). */
   dataWedges(): Wedges {
     return dataWedges(this.base);

@@ -85,6 +85,11 @@ export interface OptimizeResult extends WelfareResult {
   seconds: number;
   solves: number;
   implemented?: WelfareResult & { subsidySd: number };
+  /**
+   * Equilibrium selection during this run: the rule, the localRadius used, continuation paths followed,
+   * how many started from the status quo, and jumps at folds of the branch.
+   */
+  selection?: { rule: 'continuation' | 'nearest'; localRadius: number; paths: number; fromStatusQuo: number; jumps: number };
   /** Nash by Newton: each player's projected marginal welfare at the end, own-Hessian top eigenvalue, deviation checks. */
   nashCertificate?: {
     residualByPlayer: Record<string, number>;
@@ -111,7 +116,40 @@ export function instrumentSpec(config: StaticTradeConfig, model: StaticTradeMode
   };
 }
 
+/**
+ * The solver's localRadius in a mode: `--mode cooperative` uses cooperative.localRadius when the config
+ * sets it (the world optimiser's line search needs a smaller radius than best responses, see config.ts).
+ */
+export function localRadiusFor(config: StaticTradeConfig, mode: OptimizeMode): number {
+  return mode === 'cooperative' ? (config.cooperative.localRadius ?? config.solver.localRadius) : config.solver.localRadius;
+}
+
 export function runOptimize(model: StaticTradeModel, c: LoadedConfig, req: OptimizeRequest): OptimizeResult {
+  const previous = model.settings.localRadius;
+  const radius = localRadiusFor(c.config, req.mode);
+  if (radius !== previous) {
+    const co = c.config.cooperative.localRadius;
+    req.progress?.(`${req.mode}: equilibrium selection continues from selected policies within ${radius} (solver.localRadius ${c.config.solver.localRadius}${co === undefined ? '' : `, cooperative.localRadius ${co}`})`);
+    model.setLocalRadius(radius);
+  }
+  const stats0 = { ...model.continuationStats };
+  try {
+    const result = optimizeWithModel(model, c, req);
+    const stats = model.continuationStats;
+    result.selection = {
+      rule: model.settings.selection,
+      localRadius: model.settings.localRadius,
+      paths: stats.paths - stats0.paths,
+      fromStatusQuo: stats.fromStatusQuo - stats0.fromStatusQuo,
+      jumps: stats.jumps - stats0.jumps,
+    };
+    return result;
+  } finally {
+    if (radius !== previous) model.setLocalRadius(previous);
+  }
+}
+
+function optimizeWithModel(model: StaticTradeModel, c: LoadedConfig, req: OptimizeRequest): OptimizeResult {
   const config = c.config;
   const N = model.base.N;
   const t0 = performance.now();
@@ -338,6 +376,7 @@ export function writeOptimizeOutputs(outDir: string, model: StaticTradeModel, r:
     `- mode: ${r.mode}; instruments: ${r.problem.spec.kinds.join(', ')} (${r.problem.dimension} coordinates)`,
     `- converged: ${r.converged}; ${r.seconds.toFixed(1)} s; ${r.solves} equilibrium solves`,
     r.implemented ? `- subsidies implemented with proportional error sd ${r.implemented.subsidySd} (column welfare_pct_implemented)` : '',
+    r.selection ? `- equilibrium selection: ${r.selection.rule}, localRadius ${r.selection.localRadius}; ${r.selection.paths} continuation paths (${r.selection.fromStatusQuo} from the status quo), ${r.selection.jumps} jumps at folds` : '',
     ...certificateLines(r),
     '',
     '## Welfare change by country (%)',
