@@ -1,7 +1,7 @@
 // Transition DEQN of the ha-trade model (src/models/ha-trade-transition-deqn/): training and the
 // validation table against the float64 reference transition (src/models/ha-trade/transition.ts).
 //   npx tsx bench/ha-trade-transition-deqn.ts --train [--config models/ha-trade-transition-deqn.json] [--episodes N] --checkpoint DIR
-//   npx tsx bench/ha-trade-transition-deqn.ts --train --resume DIR --checkpoint DIR2 --episodes N [--lr-scale f] [--mass-share s]
+//   npx tsx bench/ha-trade-transition-deqn.ts --train --resume DIR --checkpoint DIR2 --episodes N [--lr-scale f] [--price-lr-scale f] [--tatonnement-R k] [--mass-share s]
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --config models/ha-trade-transition-deqn-both.json --warm-start DIR --checkpoint DIR2
 //   npx tsx bench/ha-trade-transition-deqn.ts --validate --checkpoint DIR [--tariff 0.25] [--periods 200] [--json]
 // Training prints one line per logged episode (Euler, market residuals, CPU and wall seconds).
@@ -29,7 +29,9 @@ if (process.argv.includes('--train')) {
   const episodes = arg('--episodes') ? Number(arg('--episodes')) : params.training.episodes;
   const lr = arg('--lr-scale') ? Number(arg('--lr-scale')) : 1;
   const massShare = arg('--mass-share') ? Number(arg('--mass-share')) : params.training.massShare;
-  const setup = buildSetup({ ...params, training: { ...params.training, episodes, massShare, householdLearningRate: params.training.householdLearningRate * lr, priceLearningRate: params.training.priceLearningRate * lr } });
+  const priceLr = arg('--price-lr-scale') ? Number(arg('--price-lr-scale')) : 1;
+  const tatonnement = { ...params.tatonnement, ...(arg('--tatonnement-R') ? { R: Number(arg('--tatonnement-R')) } : {}) };
+  const setup = buildSetup({ ...params, tatonnement, training: { ...params.training, episodes, massShare, householdLearningRate: params.training.householdLearningRate * lr, priceLearningRate: params.training.priceLearningRate * lr * priceLr } });
   // --warm-start DIR: a checkpoint trained on a prefix of this config's policy inputs (e.g. HOME's tariff only), widened.
   const warm = arg('--warm-start') ? loadCheckpoint(arg('--warm-start') as string) : undefined;
   const resumed: Trainer | undefined = ck
