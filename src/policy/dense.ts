@@ -1,35 +1,11 @@
 // Small dense linear algebra for the policy layer (systems of a few hundred instruments): an LU solve
-// with partial pivoting and the eigenvalues of a symmetric matrix (cyclic Jacobi rotations). Float64,
-// row-major. Kept here so that src/policy depends on no model's solver.
+// with partial pivoting (the shared src/numeric/dense-lu.ts) and the eigenvalues of a symmetric matrix
+// (cyclic Jacobi rotations). Float64, row-major.
+import { solveDenseSystem } from '../numeric/dense-lu.ts';
 
 /** Solves A x = b (A row-major n×n, not modified); null if A is singular to working precision. */
 export function solveDense(n: number, A: Float64Array, b: Float64Array): Float64Array | null {
-  const a = Float64Array.from(A);
-  const x = Float64Array.from(b);
-  let scale = 0;
-  for (let k = 0; k < a.length; k++) scale = Math.max(scale, Math.abs(a[k]));
-  if (!(scale > 0)) return null;
-  for (let k = 0; k < n; k++) {
-    let p = k;
-    for (let r = k + 1; r < n; r++) if (Math.abs(a[r * n + k]) > Math.abs(a[p * n + k])) p = r;
-    if (!(Math.abs(a[p * n + k]) > 1e-14 * scale)) return null;
-    if (p !== k) {
-      for (let c = 0; c < n; c++) [a[k * n + c], a[p * n + c]] = [a[p * n + c], a[k * n + c]];
-      [x[k], x[p]] = [x[p], x[k]];
-    }
-    for (let r = k + 1; r < n; r++) {
-      const f = a[r * n + k] / a[k * n + k];
-      if (f === 0) continue;
-      for (let c = k; c < n; c++) a[r * n + c] -= f * a[k * n + c];
-      x[r] -= f * x[k];
-    }
-  }
-  for (let r = n - 1; r >= 0; r--) {
-    let s = x[r];
-    for (let c = r + 1; c < n; c++) s -= a[r * n + c] * x[c];
-    x[r] = s / a[r * n + r];
-  }
-  return x;
+  return solveDenseSystem(n, A, b, { relativePivotTolerance: 1e-14 });
 }
 
 /** Eigenvalues (ascending) of the symmetric part (A + Aᵀ)/2 of a row-major n×n matrix. */

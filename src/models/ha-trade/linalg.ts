@@ -1,30 +1,11 @@
-// Small dense linear algebra for the equilibrium root finder (systems of at most a few dozen unknowns).
+// Small dense linear algebra for the equilibrium root finder (systems of at most a few dozen unknowns);
+// the LU solve is the shared src/numeric/dense-lu.ts.
+import { solveDenseSystem } from '../../numeric/dense-lu.ts';
 
 /** Solves A x = b by Gaussian elimination with partial pivoting; A is n x n row-major (not modified). */
 export function solveLinear(A: Float64Array, b: Float64Array, n: number): Float64Array {
-  const m = Float64Array.from(A);
-  const x = Float64Array.from(b);
-  for (let col = 0; col < n; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(m[r * n + col]) > Math.abs(m[pivot * n + col])) pivot = r;
-    if (!(Math.abs(m[pivot * n + col]) > 1e-300)) throw new Error('singular Jacobian');
-    if (pivot !== col) {
-      for (let c = 0; c < n; c++) [m[col * n + c], m[pivot * n + c]] = [m[pivot * n + c], m[col * n + c]];
-      [x[col], x[pivot]] = [x[pivot], x[col]];
-    }
-    const d = m[col * n + col];
-    for (let r = col + 1; r < n; r++) {
-      const f = m[r * n + col] / d;
-      if (f === 0) continue;
-      for (let c = col; c < n; c++) m[r * n + c] -= f * m[col * n + c];
-      x[r] -= f * x[col];
-    }
-  }
-  for (let r = n - 1; r >= 0; r--) {
-    let s = x[r];
-    for (let c = r + 1; c < n; c++) s -= m[r * n + c] * x[c];
-    x[r] = s / m[r * n + r];
-  }
+  const x = solveDenseSystem(n, A, b, { absolutePivotTolerance: 1e-300 });
+  if (!x) throw new Error('singular Jacobian');
   return x;
 }
 

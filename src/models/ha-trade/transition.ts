@@ -20,7 +20,8 @@ import { assetTransition, advanceDistribution, stationaryDistribution } from './
 import { deliveredPrices, hasTariffs, householdParamsFor, type Economy } from './economy.ts';
 import type { HaTradeEquilibrium } from './index.ts';
 import { asHouseholdSolution, backwardStep, emptySlice, stationarySlice, stepWork, type DatedPrices, type PolicySlice } from './transition-household.ts';
-import { blockJacobian, luFactor, luSolve, outcomeCount, type BlockJacobian } from './transition-jacobian.ts';
+import { blockJacobian, outcomeCount, type BlockJacobian } from './transition-jacobian.ts';
+import { DenseLU } from '../../numeric/dense-lu.ts';
 
 export interface TransitionOptions {
   periods: number;
@@ -427,7 +428,8 @@ export function solveTransition(oldEq: HaTradeEquilibrium, newEq: HaTradeEquilib
   const M = lay.M;
   const cpuJ = cpuNow();
   const J = sequenceJacobian(st);
-  const piv = luFactor(J, T * lay.nU);
+  const lu = new DenseLU(T * lay.nU, J, { absolutePivotTolerance: 1e-300 });
+  if (lu.singular) throw new Error(`singular sequence-space Jacobian (column ${lu.singularColumn})`);
   const jacobianCpuSeconds = cpuNow() - cpuJ;
   log(`sequence-space Jacobian (${T * lay.nU} unknowns) built and factorised in ${jacobianCpuSeconds.toFixed(2)} s CPU`);
   // Start: the new steady state at every date.
@@ -449,7 +451,7 @@ export function solveTransition(oldEq: HaTradeEquilibrium, newEq: HaTradeEquilib
     log(`iteration ${it}: residual ${nb.residual.toExponential(3)} (goods ${nb.goods.toExponential(2)}, bonds ${nb.bonds.toExponential(2)}, government ${nb.government.toExponential(2)}), ${record.cpuSeconds.toFixed(1)} s CPU`);
     if (nb.residual < tol) break;
     if (it >= maxIterations) throw new UsageError(`transition did not converge: residual ${nb.residual.toExponential(3)} > ${tol} after ${it} quasi-Newton iterations (try more --periods or a smaller policy change)`);
-    const dU = luSolve(J, piv, ev.F, T * lay.nU);
+    const dU = lu.solve(ev.F);
     let step = 1;
     let accepted: Evaluation | undefined;
     let trialU = U;

@@ -11,7 +11,7 @@
 // 2·10⁷ and GMRES then needs ~16 iterations instead of ~87 unpreconditioned. On 7×44, block-Jacobi
 // by country also beats the dense LU: a best response runs 2.5× faster, as refreshes are cheap.)
 import { gmres, type LinearOperator } from './gmres.ts';
-import { DenseLU } from './dense-lu.ts';
+import { DenseLU } from '../../../numeric/dense-lu.ts';
 import { type Preconditioner, denseLuPreconditioner, blockJacobiPreconditioner } from './preconditioner.ts';
 
 export interface DifferentiableSystem {

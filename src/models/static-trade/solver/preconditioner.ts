@@ -2,7 +2,7 @@
 // point and reused while they stay good: a dense LU (small systems) or block-Jacobi LUs over a partition
 // of the unknowns that the system supplies (e.g. one block per country; equations and unknowns share
 // the partition). Both provide M⁻¹ (Newton steps) and M⁻ᵀ (adjoint solves).
-import { DenseLU } from './dense-lu.ts';
+import { DenseLU } from '../../../numeric/dense-lu.ts';
 import type { LinearOperator } from './gmres.ts';
 
 export interface Preconditioner {
