@@ -6,25 +6,11 @@ import { describe, it, expect } from 'vitest';
 import { StaticTradeModel } from '../../src/models/static-trade/model.ts';
 import { HatSystem } from '../../src/models/static-trade/hat-system.ts';
 import { interpolateWedges, wedgeDistance } from '../../src/models/static-trade/continuation.ts';
-import { syntheticData } from './helpers.ts';
+import { syntheticData, IO_SCALE_3X2 } from './helpers.ts';
 import { loadConfig } from '../../src/models/static-trade/config.ts';
 import { buildModel, runOptimize, localRadiusFor } from '../../src/models/static-trade/run.ts';
 
-const data = syntheticData({
-  flows: [
-    [[5, 3], [1, 0.5], [0.7, 0.4]],
-    [[0.8, 0.6], [6, 2], [0.5, 0.9]],
-    [[0.6, 0.3], [0.9, 0.4], [4, 3]],
-  ],
-  theta: [4, 6],
-  psi: [0.1, 0.2],
-  vaShare: [[0.6, 0.5], [0.55, 0.45], [0.7, 0.6]],
-  ioShare: [
-    [[0.25, 0.2], [0.15, 0.3]],
-    [[0.2, 0.3], [0.25, 0.25]],
-    [[0.1, 0.2], [0.2, 0.2]],
-  ],
-});
+const data = syntheticData(IO_SCALE_3X2);
 const maxAbsDiff = (a: Float64Array, b: Float64Array) => a.reduce((m, v, k) => Math.max(m, Math.abs(v - b[k])), 0);
 
 function policy(m: StaticTradeModel, t: number) {

@@ -5,7 +5,7 @@ import { loadDlopt } from '../../src/models/static-trade/data/dlopt.ts';
 import { loadLl2023 } from '../../src/models/static-trade/data/ll2023.ts';
 import { StaticTradeModel } from '../../src/models/static-trade/model.ts';
 import { HatSystem, type Wedges } from '../../src/models/static-trade/hat-system.ts';
-import { syntheticData, armingtonFlows, GROS_ECONOMY as G } from './helpers.ts';
+import { syntheticData, armingtonFlows, GROS_ECONOMY as G, IO_SCALE_3X2 } from './helpers.ts';
 
 const maxAbs = (v: ArrayLike<number>) => Array.from(v).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 const dlopt = loadDlopt('models/data/dlopt-7x44-2017');
@@ -56,21 +56,7 @@ describe('solvers', () => {
 describe('D2 homogeneity and Walras', () => {
   it('at an equilibrium, scaling (ŵ, P̂, X′, Y′) leaves every residual but the numeraire at zero; the dropped (H7) holds', () => {
     // A balanced 3×2 economy with IO and scale economies (homogeneity needs D scaled too, so D = 0).
-    const data = syntheticData({
-      flows: [
-        [[5, 3], [1, 0.5], [0.7, 0.4]],
-        [[0.8, 0.6], [6, 2], [0.5, 0.9]],
-        [[0.6, 0.3], [0.9, 0.4], [4, 3]],
-      ],
-      theta: [4, 6],
-      psi: [0.1, 0.2],
-      vaShare: [[0.6, 0.5], [0.55, 0.45], [0.7, 0.6]],
-      ioShare: [
-        [[0.25, 0.2], [0.15, 0.3]],
-        [[0.2, 0.3], [0.25, 0.25]],
-        [[0.1, 0.2], [0.2, 0.2]],
-      ],
-    });
+    const data = syntheticData(IO_SCALE_3X2);
     const m = new StaticTradeModel(data, 'balanced-baseline');
     const w = m.dataWedges();
     const tariff = w.tariff.map((t, k) => (k % 5 === 1 ? 0.2 : t));

@@ -90,3 +90,24 @@ export function armingtonFlows(T: number[], L: number[], tau: number[][], theta:
 }
 
 export const GROS_ECONOMY = { T: [1, 1.3], L: [1, 2], tau: [[1, 1.5], [1.5, 1]], theta: 4 };
+
+/**
+ * 3 countries × 2 sectors with input–output links and scale economies (θψ = 1.2 in sector 2, outside the KLR
+ * region of MODELS.md §D.5 D11): used for homogeneity (D2) and for equilibrium selection, because its
+ * interior equilibrium branch folds when one tariff rises past ≈ 0.103.
+ */
+export const IO_SCALE_3X2: SyntheticSpec = {
+  flows: [
+    [[5, 3], [1, 0.5], [0.7, 0.4]],
+    [[0.8, 0.6], [6, 2], [0.5, 0.9]],
+    [[0.6, 0.3], [0.9, 0.4], [4, 3]],
+  ],
+  theta: [4, 6],
+  psi: [0.1, 0.2],
+  vaShare: [[0.6, 0.5], [0.55, 0.45], [0.7, 0.6]],
+  ioShare: [
+    [[0.25, 0.2], [0.15, 0.3]],
+    [[0.2, 0.3], [0.25, 0.25]],
+    [[0.1, 0.2], [0.2, 0.2]],
+  ],
+};

@@ -141,8 +141,19 @@ function choiceStep(params: HouseholdParams, prices: Float64Array, v: Float64Arr
   }
 }
 
-/** Expectations over tomorrow's efficiency: emuc = beta R lambda P mucEps, ev = beta P phi. */
-function expectationStep(params: HouseholdParams, scale: number, w: Work, nA: number, nZ: number): void {
+/**
+ * Expectations over tomorrow's efficiency: emuc = beta R lambda P mucEps, ev = beta P phi (`scale` = R lambda),
+ * and emucInv = emuc^(-1/gamma). `next` holds tomorrow's mucEps and phi (the same object as `w` in the
+ * stationary iteration; the date-(t+1) slice on a transition path).
+ */
+export function expectationStep(
+  params: HouseholdParams,
+  scale: number,
+  next: { mucEps: Float64Array; phi: Float64Array },
+  w: { emuc: Float64Array; ev: Float64Array; emucInv: Float64Array },
+  nA: number,
+  nZ: number,
+): void {
   const P = params.chain.P;
   const beta = params.beta;
   w.emuc.fill(0);
@@ -154,8 +165,8 @@ function expectationStep(params: HouseholdParams, scale: number, w: Work, nA: nu
       const dst = z * nA;
       const src = zp * nA;
       for (let a = 0; a < nA; a++) {
-        w.emuc[dst + a] += pr * w.mucEps[src + a];
-        w.ev[dst + a] += pr * w.phi[src + a];
+        w.emuc[dst + a] += pr * next.mucEps[src + a];
+        w.ev[dst + a] += pr * next.phi[src + a];
       }
     }
   }
@@ -388,7 +399,7 @@ export function solveHousehold(params: HouseholdParams, prices: HouseholdPrices,
   while (iterations < maxIterations) {
     iterations++;
     choiceStep(params, prices.prices, v, w.mu, prob, w, nA, nZ, nJ);
-    expectationStep(params, scale, w, nA, nZ);
+    expectationStep(params, scale, w, w, nA, nZ);
     change = egmStep(params, prices, c, v, g, w, nA, nZ, nJ);
     if (!Number.isFinite(change)) break;
     if (change < tol) break;

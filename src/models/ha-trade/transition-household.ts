@@ -5,7 +5,7 @@
 // on what it saves (R_{t+1}, in the Euler equation):
 //   p_tj c + a' = R_t a + w_t z + T_t,   u'(c_j)/p_tj = beta R_{t+1} E_z' sum_j' pi_{t+1,j'} u'(c_{t+1,j'})/p_{t+1,j'}.
 // Arrays follow household-egm.ts: (j * nZ + z) * nA + a by choice, z * nA + a by state.
-import { utility, type HouseholdParams, type HouseholdSolution } from './household-egm.ts';
+import { utility, expectationStep, type HouseholdParams, type HouseholdSolution } from './household-egm.ts';
 
 /** Prices one household faces at date t. */
 export interface DatedPrices {
@@ -74,30 +74,13 @@ export function stepWork(nA: number, nZ: number, nJ: number): StepWork {
  * date t. EGM for each variety (§C.3 Euler equation), then choice probabilities and logsum values.
  */
 export function backwardStep(params: HouseholdParams, dp: DatedPrices, next: PolicySlice, out: PolicySlice, w: StepWork): void {
-  const { agrid, chain, gamma, beta, sigmaEps: sigma, home, quality } = params;
+  const { agrid, chain, gamma, sigmaEps: sigma, home, quality } = params;
   const nA = agrid.length;
   const nZ = chain.n;
   const nJ = dp.prices.length;
   const nS = nA * nZ;
-  const P = chain.P;
-  w.emuc.fill(0);
-  w.ev.fill(0);
-  for (let z = 0; z < nZ; z++) {
-    for (let zp = 0; zp < nZ; zp++) {
-      const pr = P[z * nZ + zp];
-      if (pr === 0) continue;
-      for (let a = 0; a < nA; a++) {
-        w.emuc[z * nA + a] += pr * next.mucEps[zp * nA + a];
-        w.ev[z * nA + a] += pr * next.phi[zp * nA + a];
-      }
-    }
-  }
+  expectationStep(params, dp.Rnext, next, w, nA, nZ);
   const invGamma = -1 / gamma;
-  for (let k = 0; k < nS; k++) {
-    w.emuc[k] *= beta * dp.Rnext;
-    w.ev[k] *= beta;
-    w.emucInv[k] = Math.exp(invGamma * Math.log(w.emuc[k]));
-  }
   const aMin = agrid[0];
   const aMax = agrid[nA - 1];
   const R = dp.Rcur;
