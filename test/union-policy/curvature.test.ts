@@ -5,8 +5,8 @@ import { describe, it, expect } from 'vitest';
 import { syntheticUnionData } from '../../src/models/union-policy/synthetic.ts';
 import { UnionModel } from '../../src/models/union-policy/model.ts';
 import { UnionPolicyObjective, EXPERIMENTS } from '../../src/models/union-policy/objective.ts';
-import { instrumentCurvatureProxy, fitGroupScales } from '../../src/models/union-policy/curvature.ts';
-import { fitProxyConstants, optimizeMultiStart, DEFAULT_UNION_OPTIMIZER } from '../../src/models/union-policy/multistart.ts';
+import { instrumentCurvatureProxy, equilibriumCurvatureState, fitGroupScales } from '../../src/models/union-policy/curvature.ts';
+import { optimizeMultiStart, DEFAULT_UNION_OPTIMIZER } from '../../src/models/union-policy/multistart.ts';
 import { tinyUnion } from './helpers.ts';
 
 describe('fitGroupScales', () => {
@@ -29,7 +29,6 @@ describe('the curvature proxy on a synthetic union (12 regions + RoW, 8 sectors,
   const model = new UnionModel(syntheticUnionData({ regions: 12, sectors: 8, seed: 1 }));
   const objective = new UnionPolicyObjective(model, EXPERIMENTS.full);
   const origin = objective.initial();
-  const constants = fitProxyConstants(objective, origin, 4, 'test');
   const proxy = instrumentCurvatureProxy(model.base, objective);
   const weight = Float64Array.of(100);
   const gradient = (a: Float64Array) => {
@@ -49,12 +48,33 @@ describe('the curvature proxy on a synthetic union (12 regions + RoW, 8 sectors,
     exact.set(k, -(gradient(plus)[k] - gradient(minus)[k]) / (2 * h));
   }
 
-  it('c_g · proxy_k (c_g fitted to 4 probes) is within a factor 3 of the exact H_kk for every sampled instrument (measured 0.75 … 2.1)', () => {
-    for (const k of sample) {
-      if (proxy[k] === 0) continue;
-      const ratio = exact.get(k)! / (constants[k] * proxy[k]);
-      expect(ratio).toBeGreaterThan(1 / 3);
-      expect(ratio).toBeLessThan(3);
+  it('the shape is right up to general-equilibrium factors: within each group H_kk/proxy_k varies by less than a factor 3 (measured 1.9 for taxes)', () => {
+    for (const b of objective.blocks) {
+      const ratios = sample.filter((k) => k >= b.offset && k < b.offset + b.length && proxy[k] > 0).map((k) => exact.get(k)! / proxy[k]);
+      expect(Math.min(...ratios)).toBeGreaterThan(0);
+      expect(Math.max(...ratios) / Math.min(...ratios)).toBeLessThan(3);
+    }
+  });
+
+  // A 30 % subsidy on a sector-region: its output grows, and so does the curvature of its own tax. The
+  // shape (current output × 1/(1+τ̃)²) moves the same way but by less, as it leaves out the cubic term of
+  // welfare: with x = ln(1+τ̃), W'' ∝ −V e [1 − (e−1)(x − x*)], e = η/(1−φη), x* the optimum.
+  it('the shape follows the state: a 30 % subsidy raises H_kk (×5.5–11) and proxy_k (×2.6–3.9): 1.5 < proxy ratio < H_kk ratio', () => {
+    const b = objective.block('tax')!;
+    for (const local of [9, 19, 28, 48]) {
+      const k = b.offset + local;
+      const a = Float64Array.from(origin);
+      a[k] = -0.3;
+      const eq = objective.equilibrium(a)!;
+      const moved = instrumentCurvatureProxy(model.base, objective, equilibriumCurvatureState(eq));
+      const plus = Float64Array.from(a);
+      plus[k] += h;
+      const minus = Float64Array.from(a);
+      minus[k] -= h;
+      const hkk = -(gradient(plus)[k] - gradient(minus)[k]) / (2 * h);
+      const proxyRatio = moved[k] / proxy[k];
+      expect(proxyRatio).toBeGreaterThan(1.5);
+      expect(proxyRatio).toBeLessThan(hkk / exact.get(k)!);
     }
   });
 

@@ -13,8 +13,13 @@
 // The 'proxy' diagonal goes further: the curvature of a net tax follows its sector-region's CURRENT output
 // (which a large subsidy or tax moves by orders of magnitude along the path) and that of a public-demand
 // change goes as 1/Ĝ², so the diagonal is recomputed from the analytic shape at every iterate's
-// equilibrium (curvature.ts), with one constant per instrument group fitted once to a few probes
-// (synthetic 40 × 30 full mix from the origin: 45 iterations / 68 CPU s instead of 129 / 228 with 'probe').
+// equilibrium (curvature.ts), with one constant per instrument group fitted once to a few probes.
+// Measured (bench/union-policy.ts): synthetic full size, full mix from the origin, converged in 35
+// iterations where 'probe' had not converged after 216; synthetic 40 × 30: 45 iterations / 68 CPU s
+// instead of 129 / 228. But on the WIOD EU data (industrial, origin) 'proxy' needs 107 iterations and
+// 569 evaluations against 59 and 75 with 'probe': strong scale economies there (φη up to 0.89) make the
+// omitted cubic term of welfare (curvature.ts) large and the group constants too coarse, so the WIOD
+// config keeps 'probe' and the synthetic full-size config uses 'proxy'.
 import seedrandom from 'seedrandom';
 import { project } from '../../policy/objective.ts';
 import { minimizeBounded, probeDiagonal, floorAtMedianFraction } from '../../policy/lbfgsb.ts';
