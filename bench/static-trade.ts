@@ -8,7 +8,8 @@
 // --quick skips the Nash equilibria and the cooperative optimum; --ll2023 runs only the LL2023 check (USA's
 // unilateral optima against their Table 4). --only nash-dual|tariff-war|cooperative|profile runs one long part
 // (profile: one best response's solves/Newton/GMRES counts and its own-Hessian spectrum, --country ISO);
-// --verify adds the dual Nash deviation checks (each player's best response from the equilibrium and from
+// --only implementation --from A [--z Z]: imperfectly implemented subsidies (10 seeded draws at sd 0.25 and
+// 0.5) at a saved dual-competition policy; --verify adds the dual Nash deviation checks (each player's best response from the equilibrium and from
 // its status quo); --only nash-global|tariff-war-global [--start FILE]: Nash equilibria that survive the
 // deviation checks (src/policy/nash.ts globalNash) with a selection check at the end. Partial results are written as they come to
 // runs/bench-static-trade/results.json (results-ll2023.json for --ll2023).
@@ -123,19 +124,21 @@ function dloptLong(model: StaticTradeModel, c: LoadedConfig, part: string): void
   else if (part === 'cooperative') cooperative(model, c);
   else if (part === 'profile') profileBestResponse(model, c);
   else if (part === 'verify-dual') verifyDual(model, c);
+  else if (part === 'implementation') verifyDual(model, c, false);
   else if (part === 'nash-global') nashGlobal(model, c, ['tariffs', 'subsidies']);
   else if (part === 'sector-bound') sectorBound(model, c);
   else if (part === 'branches') branches(model, c);
   else if (part === 'deviation') deviationFrom(model, c);
   else if (part === 'tariff-war-global') nashGlobal(model, c, ['tariffs']);
-  else throw new Error(`--only ${part}: expected nash-dual, nash-global, tariff-war, tariff-war-global, cooperative, profile, verify-dual, sector-bound, branches or deviation`);
+  else throw new Error(`--only ${part}: expected nash-dual, nash-global, tariff-war, tariff-war-global, cooperative, profile, verify-dual, implementation, sector-bound, branches or deviation`);
 }
 
 /**
  * Checks a dual-competition Nash policy saved by an earlier run (--only verify-dual --from FILE): welfare,
- * each player's projected marginal welfare, sector patterns, implementation errors and the deviation checks.
+ * each player's projected marginal welfare, sector patterns, implementation errors and the deviation checks
+ * (--only implementation --from FILE: the same without the deviation checks).
  */
-function verifyDual(model: StaticTradeModel, c: LoadedConfig): void {
+function verifyDual(model: StaticTradeModel, c: LoadedConfig, withDeviations = true): void {
   const file = args.includes('--from') ? args[args.indexOf('--from') + 1] : `${outDir}/nash-dual-a.json`;
   const problem = new StaticTradePolicyProblem(model, instrumentSpec(c.config, model, model.countries.map((_, i) => i), ['tariffs', 'subsidies']));
   const a = Float64Array.from(JSON.parse(readFileSync(file, 'utf8')) as number[]);
@@ -170,8 +173,9 @@ function verifyDual(model: StaticTradeModel, c: LoadedConfig): void {
     meanSubsidy: mean(r, 'subsidies'),
   };
   results.verifyDual = out;
-  implementationErrors(model, r, out);
+  time('7x44: imperfectly implemented subsidies (10 draws at sd 0.25 and at 0.5)', () => implementationErrors(model, r, out));
   save();
+  if (!withDeviations) return;
   out.deviationChecks = time('7x44: dual Nash deviation checks (14 best responses)', () =>
     deviationChecks(problem, a, problem.initial(), { ...c.config.optimizer, method: 'lbfgsb' }, log),
   );
@@ -618,5 +622,5 @@ else {
   const timings = results.timings as Record<string, { wall: number; cpu: number }>;
   process.stdout.write(`| step | wall s | CPU s |\n|---|---|---|\n${Object.entries(timings).map(([k, v]) => `| ${k} | ${v.wall.toFixed(2)} | ${v.cpu.toFixed(2)} |`).join('\n')}\n`);
   process.stdout.write(`\nload average at start ${(results.loadAverageAtStart as number[]).map((x) => x.toFixed(1)).join(' ')}, at end ${(results.loadAverageAtEnd as number[]).map((x) => x.toFixed(1)).join(' ')}\n`);
-  process.stdout.write(`full results: ${outDir}/results.json\n`);
+  process.stdout.write(`full results: ${outDir}/${resultsName}.json\n`);
 }
