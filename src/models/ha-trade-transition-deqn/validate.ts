@@ -119,7 +119,9 @@ export function validateAgainstReference(setup: TransitionSetup, nets: Transitio
     for (let i = 0; i < M; i++) {
       const err = Math.abs(wageNet[i] - wageRef[i]);
       maxWageError = Math.max(maxWageError, err / wageRef[i]);
-      maxWageErrorOfMove = Math.max(maxWageErrorOfMove, err / Math.abs(next.wages[i] - oldEq.wages[i]));
+      // Relative to the move only where the wage moves (not in symmetric changes).
+      const move = Math.abs(next.wages[i] - oldEq.wages[i]);
+      if (move > 1e-6) maxWageErrorOfMove = Math.max(maxWageErrorOfMove, err / move);
     }
     maxRErrorBp = Math.max(maxRErrorBp, 1e4 * Math.abs(d.prices.Rnext - ref.R[t + 1][0]));
     maxRMoveBp = Math.max(maxRMoveBp, 1e4 * Math.abs(ref.R[t + 1][0] - setup.oldR));
