@@ -22,8 +22,11 @@ import type { HaTradeDeqn } from './index.ts';
 /** Reference stationary equilibrium at policy x (Newton, warm-started when a guess is given). */
 export function referenceAt(world: World, x: ArrayLike<number>, guess?: HaTradeEquilibrium): HaTradeEquilibrium {
   const econ = economyAt(world, x);
-  const initial = guess ? { wages: guess.wages, R: guess.R as number, rebates: guess.rebates } : { R: world.config.solver.initialR as number | undefined };
-  return withSummary(econ, solveEconomy(econ, { method: 'newton', tol: world.config.solver.tolerance, initial }));
+  const solver = world.config.solver;
+  // Cold starts use the config's starting point and method (the 19-country calibration needs its
+  // initialWages and Broyden; a Newton step from unit wages there diverges).
+  const initial = guess ? { wages: guess.wages, R: guess.R as number, rebates: guess.rebates } : { wages: solver.initialWages, R: solver.initialR as number | undefined };
+  return withSummary(econ, solveEconomy(econ, { method: guess ? 'newton' : solver.method, tol: solver.tolerance, initial }));
 }
 
 /** The reference's values at tau nodes: household problems with resources scaled by tau at the baseline prices (§C.5). */
