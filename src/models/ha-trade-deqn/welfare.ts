@@ -10,6 +10,7 @@ import { featuresOf, inputsOf } from './layout.ts';
 import { householdBlock } from './household.ts';
 import { evaluatePolicies, gridPolicies, gridStates, priceSet, type GridPolicies, type HouseholdPriceSet, type NetworkEquilibrium } from './solution.ts';
 import type { HaTradeDeqn } from './index.ts';
+import { bandMeans } from '../ha-trade/bands.ts';
 
 /** Ex-ante values V at state rows (R and w columns scaled row by row by `tau` when given). */
 export function valuesAt(model: HaTradeDeqn, net: Mlp, states: Float32Array, tau?: ArrayLike<number>): Float64Array {
@@ -154,29 +155,6 @@ export interface CountryWelfare {
   unresolvedPercent: number;
   /** Utilitarian consumption equivalent (%) of the country (utilitarianGain). */
   utilitarianGain: number;
-}
-
-/** Mean of `values` over the mass-weighted population ranked by `key`, in `bands` equal-mass bands. */
-export function bandMeans(key: ArrayLike<number>, mass: ArrayLike<number>, values: ArrayLike<number>, bands: number): number[] {
-  const order = Array.from({ length: key.length }, (_, s) => s).sort((x, y) => key[x] - key[y]);
-  let total = 0;
-  for (let s = 0; s < mass.length; s++) total += mass[s];
-  const sums = new Float64Array(bands);
-  const weights = new Float64Array(bands);
-  let cum = 0;
-  for (const s of order) {
-    let m = mass[s] / total;
-    while (m > 1e-15) {
-      const band = Math.min(bands - 1, Math.floor(cum * bands + 1e-12));
-      const room = (band + 1) / bands - cum;
-      const take = band === bands - 1 ? m : Math.min(m, room);
-      sums[band] += take * values[s];
-      weights[band] += take;
-      cum += take;
-      m -= take;
-    }
-  }
-  return Array.from(sums, (v, b) => (weights[b] > 0 ? v / weights[b] : NaN));
 }
 
 /** Consumption-equivalent welfare of every country from baseline `base` to counterfactual `cf`. */

@@ -17,6 +17,7 @@ import { Adam } from '../../deqn/adam.ts';
 import { Rng } from '../../tensor/rng.ts';
 import { UsageError } from '../../io/errors.ts';
 import { fischerBurmeister } from '../ha-trade-deqn/household.ts';
+import { gridBracket } from '../ha-trade-deqn/choices.ts';
 import { createNetworks, encodePrices, networkWeights, restFeatures, savingsShares, setNetworkWeights, householdDim, type TransitionNetworks } from './networks.ts';
 import { dateMarkets, networkPath, type NetworkPath } from './path.ts';
 import type { TransitionSetup } from './setup.ts';
@@ -35,16 +36,6 @@ export interface Row {
   country: number;
   z: number;
   k: number;
-}
-
-/** Linear interpolation weights of a' on country i's grid (clamped). */
-function bracketOf(grid: Float64Array, x: number): [number, number] {
-  const n = grid.length;
-  const xc = Math.min(Math.max(x, grid[0]), grid[n - 1]);
-  let b = Math.min(n - 2, Math.max(0, Math.floor(((xc - grid[0]) / (grid[n - 1] - grid[0])) * (n - 1))));
-  while (b > 0 && grid[b] > xc) b--;
-  while (b < n - 2 && grid[b + 1] <= xc) b++;
-  return [b, (xc - grid[b]) / (grid[b + 1] - grid[b])];
 }
 
 /**
@@ -109,7 +100,7 @@ export function eulerResiduals(setup: TransitionSetup, nets: TransitionNetworks,
         RN[q] = d1.Rcur;
         phiN[q] = phi[i];
         const grid = econ.agrids[i];
-        const [lo, wt] = bracketOf(grid, ap);
+        const [lo, wt] = gridBracket(grid, ap);
         const pi = path.choice[r.t + 1][i];
         const nS = nZ * grid.length;
         for (let jj = 0; jj < M; jj++) {

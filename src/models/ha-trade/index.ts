@@ -12,6 +12,7 @@ export { buildEconomy, loadConfig, parseConfig, haTradeConfigSchema, type HaTrad
 export { deliveredPrices, evaluateWorld, marketResiduals, type Economy, type CountryState, type WorldPrices } from './economy.ts';
 export { solveEconomy, type EquilibriumSolution } from './equilibrium.ts';
 export { tradeElasticity, aggregateTradeElasticities, type ElasticityResult } from './elasticity.ts';
+export { bandMeans } from './bands.ts';
 export { welfareChange, countryWelfare, welfareAgainstValues, type CountryWelfare, type WelfareReport } from './welfare.ts';
 export { solveTransition, type TransitionPath, type TransitionOptions } from './transition.ts';
 

@@ -12,6 +12,7 @@ import type { CountryState } from './economy.ts';
 import type { HaTradeEquilibrium } from './index.ts';
 import type { TransitionPath } from './transition.ts';
 import { welfareAgainstValues } from './welfare.ts';
+import { bandMeans } from './bands.ts';
 
 export interface DecileTable {
   /** Mean Lucas consumption-equivalent gain (%) by decile, poorest first. */
@@ -40,30 +41,6 @@ export interface TransitionWelfareCountry {
   steadyState: WelfareSide;
   /** Percent of households whose period wealth is not positive (wealth measure undefined there). */
   wealthMeasureUndefinedPercent: number;
-}
-
-/** Mass-weighted means of `values` (NaN skipped) in `bands` equal-population bands of `key`. */
-export function bandMeans(key: ArrayLike<number>, mass: ArrayLike<number>, values: ArrayLike<number>, bands: number): number[] {
-  const order = Array.from({ length: key.length }, (_, s) => s).sort((x, y) => key[x] - key[y] || x - y);
-  let total = 0;
-  for (let s = 0; s < mass.length; s++) total += mass[s];
-  const sums = new Float64Array(bands);
-  const weights = new Float64Array(bands);
-  let cum = 0;
-  for (const s of order) {
-    let m = mass[s] / total;
-    while (m > 1e-15) {
-      const band = Math.min(bands - 1, Math.floor(cum * bands + 1e-12));
-      const take = band === bands - 1 ? m : Math.min(m, (band + 1) / bands - cum);
-      if (Number.isFinite(values[s])) {
-        sums[band] += take * values[s];
-        weights[band] += take;
-      }
-      cum += take;
-      m -= take;
-    }
-  }
-  return Array.from(sums, (v, b) => (weights[b] > 0 ? v / weights[b] : NaN));
 }
 
 /** tau with sum_s m_s V_old(s; tau) = sum_s m_s target(s), by the secant method on household solves. */
