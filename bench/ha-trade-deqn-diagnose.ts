@@ -12,11 +12,7 @@ import type { HaTradeDeqn } from '../src/models/ha-trade-deqn/index.ts';
 import { referenceAt, validationPoints } from '../src/models/ha-trade-deqn/validation.ts';
 import { gridPolicies, lotteryDistribution, type ChoiceSource } from '../src/models/ha-trade-deqn/solution.ts';
 import { deliveredPrices } from '../src/models/ha-trade-deqn/world.ts';
-
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
+import { flag } from './args.ts';
 
 await initBackend();
 const run = TrainingRun.load(flag('checkpoint', 'checkpoints/ha-trade-two-country'));

@@ -13,11 +13,7 @@ import { toMarkdown } from '../src/io/tables.ts';
 import type { HaTradeDeqn } from '../src/models/ha-trade-deqn/index.ts';
 import { baselinePolicy } from '../src/models/ha-trade-deqn/world.ts';
 import { compareAtPoints, simulatedEulerErrors } from '../src/models/ha-trade-deqn/validation.ts';
-
-function flag(name: string, fallback?: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
+import { flag } from './args.ts';
 
 const cpuSeconds = (since: NodeJS.CpuUsage) => {
   const u = process.cpuUsage(since);

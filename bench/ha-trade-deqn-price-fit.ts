@@ -8,11 +8,7 @@ import { initBackend } from '../src/tensor/backend.ts';
 import { TrainingRun } from '../src/run/training-run.ts';
 import type { HaTradeDeqn } from '../src/models/ha-trade-deqn/index.ts';
 import { clearedTargets, fitPriceTower, pricePoints, type PriceTarget } from '../src/models/ha-trade-deqn/price-fit.ts';
-
-function flag(name: string, fallback?: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
+import { flag } from './args.ts';
 
 await initBackend();
 const source = flag('checkpoint', 'checkpoints/ha-trade-two-country')!;

@@ -14,11 +14,7 @@ import { networkPolicyObjective } from '../src/models/ha-trade-deqn/policy-objec
 import { representativeObjective } from '../src/models/ha-trade-deqn/ra-objective.ts';
 import { referenceAt, referenceTauInterpolant, referenceUtilitarianWelfare } from '../src/models/ha-trade-deqn/validation.ts';
 import { baselinePolicy } from '../src/models/ha-trade-deqn/world.ts';
-
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
+import { cpuSeconds, flag } from './args.ts';
 
 await initBackend();
 const checkpoint = flag('checkpoint', 'checkpoints/ha-trade-two-country');
@@ -30,7 +26,7 @@ const { world } = model;
 const settings = { ...DEFAULT_OPTIMIZER, maxIterations: 30, tolerance: 1e-4 };
 const nash = { ...DEFAULT_NASH, damping: 0.5, tolerance: 1e-3, maxRounds: 30, optimizer: settings };
 
-const cpu = () => (process.cpuUsage().user + process.cpuUsage().system) / 1e6;
+const cpu = cpuSeconds;
 function solveBoth(objective: PolicyObjective) {
   let c0 = cpu();
   const uni = bestResponse(objective, objective.initial(), 0, settings);

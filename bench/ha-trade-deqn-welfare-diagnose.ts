@@ -14,11 +14,7 @@ import { clearMarkets, type ClearedEquilibrium } from '../src/models/ha-trade-de
 import { evaluatePolicies } from '../src/models/ha-trade-deqn/solution.ts';
 import { economyAt } from '../src/models/ha-trade-deqn/world.ts';
 import { evaluateWorld, solveHousehold } from '../src/models/ha-trade/index.ts';
-
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
+import { flag } from './args.ts';
 
 await initBackend();
 const run = TrainingRun.load(flag('checkpoint', 'checkpoints/ha-trade-two-country'));

@@ -8,11 +8,7 @@ import { TrainingRun } from '../src/run/training-run.ts';
 import { toMarkdown } from '../src/io/tables.ts';
 import type { HaTradeDeqn } from '../src/models/ha-trade-deqn/index.ts';
 import { compareAtPoints, simulatedEulerErrors, validationPoints } from '../src/models/ha-trade-deqn/validation.ts';
-
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
+import { flag } from './args.ts';
 
 await initBackend();
 const checkpoint = flag('checkpoint', 'checkpoints/ha-trade-two-country');

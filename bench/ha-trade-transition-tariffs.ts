@@ -7,6 +7,7 @@ import { loadConfig, buildEconomy } from '../src/models/ha-trade/config.ts';
 import { solveEquilibrium, type HaTradeEquilibrium } from '../src/models/ha-trade/index.ts';
 import { solveTransition } from '../src/models/ha-trade/transition.ts';
 import { utilitarianEquivalent } from '../src/models/ha-trade/transition-welfare.ts';
+import { cpuSeconds } from './args.ts';
 
 const json = process.argv.includes('--json');
 const arg = (name: string, fallback: string) => {
@@ -15,10 +16,7 @@ const arg = (name: string, fallback: string) => {
 };
 const T = Number(arg('--periods', '100'));
 const grid = arg('--grid', '0.1,0.2,0.3,0.4,0.5').split(',').map(Number);
-const cpu = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
+const cpu = cpuSeconds;
 
 const { config, baseDir } = loadConfig('models/ha-trade-two-country.json');
 config.solver.householdTolerance = 1e-12;

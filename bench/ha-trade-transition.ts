@@ -10,16 +10,14 @@ import { loadConfig, buildEconomy } from '../src/models/ha-trade/config.ts';
 import { solveEquilibrium } from '../src/models/ha-trade/index.ts';
 import { solveTransition } from '../src/models/ha-trade/transition.ts';
 import { transitionWelfare, utilitarianEquivalent } from '../src/models/ha-trade/transition-welfare.ts';
+import { cpuSeconds } from './args.ts';
 
 const json = process.argv.includes('--json');
 const symmetric = process.argv.includes('--symmetric');
 const at = process.argv.indexOf('--periods');
 const horizons = (at >= 0 ? process.argv[at + 1] : '100,200,300').split(',').map(Number);
 
-const cpu = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
+const cpu = cpuSeconds;
 
 const { config, baseDir } = loadConfig('models/ha-trade-two-country.json');
 config.solver.householdTolerance = 1e-12;
