@@ -15,12 +15,12 @@ import { UnionPolicyObjective, EXPERIMENTS, type ExperimentName } from '../src/m
 import { optimizeStart, startingPoints } from '../src/models/union-policy/multistart.ts';
 import { minimizeBounded, probeDiagonal, type BoundedMinimizeOptions } from '../src/policy/lbfgsb.ts';
 import { toMarkdown } from '../src/io/tables.ts';
+import { flag } from './args.ts';
 
 const args = process.argv.slice(2);
-const opt = (name: string, def: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : def);
-const experiment = opt('--experiment', 'industrial') as ExperimentName;
+const experiment = flag('experiment', 'industrial') as ExperimentName;
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
-const loaded = loadUnionConfig(resolve(opt('--config', 'models/union-wiod-eu.json')));
+const loaded = loadUnionConfig(resolve(flag('config', 'models/union-wiod-eu.json')));
 const c = loaded.config;
 const model = new UnionModel(loadUnionData(loaded), { ...c.solver, epsilon: c.epsilon });
 const objective = new UnionPolicyObjective(model, EXPERIMENTS[experiment], configBounds(c));

@@ -18,9 +18,9 @@ import { probeDiagonal } from '../src/policy/lbfgsb.ts';
 import { instrumentCurvatureProxy, equilibriumCurvatureState } from '../src/models/union-policy/curvature.ts';
 import { UnionHatSystem } from '../src/models/union-policy/hat-system.ts';
 import { toMarkdown } from '../src/io/tables.ts';
+import { flag } from './args.ts';
 
 const args = process.argv.slice(2);
-const opt = (name: string, def: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : def);
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 let cpuMark = process.cpuUsage();
 const cpu = () => {
@@ -28,19 +28,19 @@ const cpu = () => {
   cpuMark = process.cpuUsage();
   return ((d.user + d.system) / 1e6).toFixed(1);
 };
-const regions = Number(opt('--regions', '235'));
-const sectors = Number(opt('--sectors', '54'));
-const perGroup = Number(opt('--per-group', '8'));
-const probes = Number(opt('--probes', '10'));
+const regions = Number(flag('regions', '235'));
+const sectors = Number(flag('sectors', '54'));
+const perGroup = Number(flag('per-group', '8'));
+const probes = Number(flag('probes', '10'));
 const model = new UnionModel(syntheticUnionData({ regions, sectors, seed: 1 }), { tolerance: 1e-9 });
 const objective = new UnionPolicyObjective(model, EXPERIMENTS.full);
 const n = objective.dimension;
 log(`model built, ${n} instruments (cpu ${cpu()} s)`);
-const at = opt('--at', '');
+const at = flag('at', '');
 // --at: a JSON file with {a}, or the path file of `bench/union-policy.ts --save-path` ({path: [{iteration, a}], final: {a}}),
 // of which --at-iteration k picks the saved iterate k (default: the final point).
 const atFile = at ? JSON.parse(readFileSync(at, 'utf8')) : null;
-const atIteration = opt('--at-iteration', '');
+const atIteration = flag('at-iteration', '');
 const saved: number[] | undefined = !atFile ? undefined : atFile.a ?? (atIteration ? atFile.path.find((p: { iteration: number }) => p.iteration === Number(atIteration))?.a : atFile.final?.a);
 if (atFile && !saved) throw new Error(`${at}: no saved point${atIteration ? ` at iteration ${atIteration}` : ''}`);
 const a0 = saved ? Float64Array.from(saved) : objective.initial();

@@ -9,12 +9,12 @@
 // at the stop) and the instruments (max and RMS |a_final − a_stop|, at the saved iterate at or after the stop).
 import { readFileSync } from 'node:fs';
 import { toMarkdown } from '../src/io/tables.ts';
+import { flag } from './args.ts';
 
 const args = process.argv.slice(2);
-const opt = (name: string, def: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : def);
-const logFile = opt('--log', '');
-const pathFile = opt('--path', '');
-const tols = opt('--tols', '1e-5,1e-6,1e-7,1e-8').split(',').map(Number);
+const logFile = flag('log', '');
+const pathFile = flag('path', '');
+const tols = flag('tols', '1e-5,1e-6,1e-7,1e-8').split(',').map(Number);
 const re = /iteration (\d+): 100 ln W_EU ([-\d.e+]+), projected gradient ([-\d.e+]+), predicted ([-\d.e+]+), achieved ([-\d.e+]+)/;
 const its = readFileSync(logFile, 'utf8')
   .split('\n')

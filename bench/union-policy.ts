@@ -17,15 +17,12 @@ import { loadUnionConfig, loadUnionData, configBounds, configOptimizer } from '.
 import { runUnionExperiments, welfareSummary } from '../src/models/union-policy/run.ts';
 import { toMarkdown, writeFileAtomic } from '../src/io/tables.ts';
 import { startingPoints } from '../src/models/union-policy/multistart.ts';
+import { flag } from './args.ts';
 
 const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const num = (name: string, def: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
-const json = flag('--json');
-const str = (name: string, def: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : def);
+const has = (name: string) => args.includes(name);
+const num = (name: string, def: number) => Number(flag(name, String(def)));
+const json = has('--json');
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 // CPU seconds of this process since the last call: with other jobs on the same cores, CPU time is the
@@ -38,8 +35,8 @@ const cpuSeconds = () => {
 };
 const peakMb = () => process.resourceUsage().maxRSS / 1024;
 
-const regions = num('--regions', 235);
-const sectors = num('--sectors', 54);
+const regions = num('regions', 235);
+const sectors = num('sectors', 54);
 const rows: { measure: string; value: number; cpu: number; unit: string; note: string }[] = [];
 const add = (measure: string, value: number, unit: string, note = '') => {
   const cpu = unit === 's' ? cpuSeconds() : NaN;
@@ -70,16 +67,16 @@ add('one welfare gradient (adjoint solve)', seconds(t0), 's', `${objective.dimen
 t0 = performance.now();
 model.solve(objective.policy(a.map((v) => v * 1.01)));
 add('one warm-started solve (policy moved 1 %)', seconds(t0), 's');
-if (!flag('--skip-opt')) {
-  const iterations = num('--opt-iterations', 10);
+if (!has('--skip-opt')) {
+  const iterations = num('opt-iterations', 10);
   t0 = performance.now();
   const optCpu = process.cpuUsage();
-  const savePath = str('--save-path', '');
-  const saveEvery = num('--save-every', 10);
+  const savePath = flag('save-path', '');
+  const saveEvery = num('save-every', 10);
   const path: { iteration: number; objective: number; a: number[] }[] = [];
-  const diagonal = str('--diagonal', DEFAULT_UNION_OPTIMIZER.diagonal) as 'probe' | 'proxy' | 'scalar';
+  const diagonal = flag('diagonal', DEFAULT_UNION_OPTIMIZER.diagonal) as 'probe' | 'proxy' | 'scalar';
   const optimizer = {
-    ...DEFAULT_UNION_OPTIMIZER, maxIterations: iterations, diagonal, predictedDecreaseTol: num('--predicted-tol', 0),
+    ...DEFAULT_UNION_OPTIMIZER, maxIterations: iterations, diagonal, predictedDecreaseTol: num('predicted-tol', 0),
     // The trajectory: 100 ln Ŵ_EU, the projected gradient, the decrease the quasi-Newton model predicted
     // and the one achieved, line-search evaluations, CPU seconds so far; the iterate every 10 iterations.
     onIteration: (it: number, f: number, pg: number, info: { x: Float64Array; lineSearchEvaluations: number; predictedDecrease: number; actualDecrease: number }) => {
@@ -90,13 +87,13 @@ if (!flag('--skip-opt')) {
       }
     },
   };
-  const startRadius = num('--start-radius', 0);
+  const startRadius = num('start-radius', 0);
   const fullObjective = new UnionPolicyObjective(model, EXPERIMENTS.full);
   let res;
   if (startRadius > 0) {
     // One start on the sphere of radius startRadius (curvature metric from the analytic diagonal shape).
     const { instrumentCurvatureProxy } = await import('../src/models/union-policy/curvature.ts');
-    const seedK = num('--start-seed', 1);
+    const seedK = num('start-seed', 1);
     const pts = startingPoints(fullObjective, seedK + 1, startRadius / seedK, 1, instrumentCurvatureProxy(model.base, fullObjective));
     const { optimizeStart } = await import('../src/models/union-policy/multistart.ts');
     const r = optimizeStart(fullObjective, pts[seedK].a, optimizer, seedK);
@@ -110,15 +107,15 @@ add('peak memory (maxRSS)', peakMb(), 'MB');
 
 let realTable: string | null = null;
 let realSummary: Record<string, { welfareMean: number; welfareStd: number }> | null = null;
-if (flag('--real')) {
+if (has('--real')) {
   const loaded = loadUnionConfig(resolve('models/union-wiod-eu.json'));
   const c = loaded.config;
   t0 = performance.now();
   cpuSeconds();
   const real = new UnionModel(loadUnionData(loaded), { ...c.solver, epsilon: c.epsilon });
   const results = runUnionExperiments(real, [...EXPERIMENT_NAMES], {
-    bounds: configBounds(c), starts: num('--real-starts', 3), radiusStep: c.multistart.radiusStep, seed: c.multistart.seed, metric: c.multistart.metric,
-    optimizer: configOptimizer(c, num('--real-iterations', c.optimizer.maxIterations)),
+    bounds: configBounds(c), starts: num('real-starts', 3), radiusStep: c.multistart.radiusStep, seed: c.multistart.seed, metric: c.multistart.metric,
+    optimizer: configOptimizer(c, num('real-iterations', c.optimizer.maxIterations)),
   }, log);
   add('WIOD-2014 EU: five experiments', seconds(t0), 's');
   realSummary = welfareSummary(results);
