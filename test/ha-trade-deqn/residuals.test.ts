@@ -6,7 +6,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { tf, initBackend } from '../../src/tensor/backend.ts';
 import { createHaTradeDeqn, type HaTradeDeqn } from '../../src/models/ha-trade-deqn/index.ts';
 import { choiceResidualsAt } from '../../src/models/ha-trade-deqn/residuals.ts';
-import { continuationOffset, C_SCALE } from '../../src/models/ha-trade-deqn/household.ts';
+import { continuationOffset, valueScaleOf, C_SCALE } from '../../src/models/ha-trade-deqn/household.ts';
 import { gridStates, priceSet } from '../../src/models/ha-trade-deqn/solution.ts';
 import { referenceAt } from '../../src/models/ha-trade-deqn/validation.ts';
 import { interpolate } from '../../src/models/ha-trade/household-egm.ts';
@@ -47,7 +47,7 @@ function referencePolicy(states: tf.Tensor2D): Policy {
       const c = (wealth - world.phi[i] - g) / s[o + lay.p + j];
       const u = gamma === 1 ? Math.log(c) : Math.pow(c, 1 - gamma) / (1 - gamma);
       share[r * M + j] = (g + world.phi[i]) / wealth;
-      cont[r * M + j] = (v - u - C0) / C_SCALE;
+      cont[r * M + j] = ((v - u) / valueScaleOf(world, i) - C0) / C_SCALE;
     }
   }
   return { savings: tf.tensor2d(share, [rows, M]), continuation: tf.tensor2d(cont, [rows, M]) };

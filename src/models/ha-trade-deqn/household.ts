@@ -42,6 +42,15 @@ export function utility(c: tf.Tensor, gamma: number): tf.Tensor {
   return gamma === 1 ? tf.log(c) : tf.div(tf.pow(c, 1 - gamma), 1 - gamma);
 }
 
+/** Value unit of a household of country i: A_i^(1-gamma) (1 under log utility), see featuresOf (layout.ts). */
+export function valueScaleOf(world: World, i: number): number {
+  return Math.pow(world.economy.tfp[i], 1 - world.economy.gamma);
+}
+
+function valueScale(world: World, tfp: tf.Tensor2D): tf.Tensor2D {
+  return (world.economy.gamma === 1 ? tf.onesLike(tfp) : tf.pow(tfp, 1 - world.economy.gamma)) as tf.Tensor2D;
+}
+
 export function continuationOffset(world: World): number {
   const { beta, gamma } = world.economy;
   return gamma === 1 ? 0 : (beta * (1 / (1 - gamma))) / (1 - beta);
@@ -79,7 +88,8 @@ export function householdBlock(world: World, k: Constants, inp: HouseholdInputs,
   const share = policy.savings;
   const aNext = tf.sub(tf.mul(share, wealth), phi) as tf.Tensor2D;
   const c = tf.div(tf.mul(tf.sub(1, share), wealth), inp.p) as tf.Tensor2D;
-  const continuation = tf.add(continuationOffset(world), tf.mul(C_SCALE, policy.continuation)) as tf.Tensor2D;
+  // C = A^(1-gamma) (C0 + C_SCALE raw): the continuation in the country's value unit.
+  const continuation = tf.mul(valueScale(world, inp.tfp), tf.add(continuationOffset(world), tf.mul(C_SCALE, policy.continuation))) as tf.Tensor2D;
   const psi = tf.mul(inp.countryHot, tf.matMul(inp.zHot, k.quality));
   const v = tf.add(tf.add(utility(c, gamma), continuation), psi) as tf.Tensor2D;
   const scaled = tf.div(v, sigma);
@@ -99,7 +109,7 @@ export interface ChoiceResiduals {
   euler: tf.Tensor2D;
   /** The relative Euler error e_j itself [B, k]. */
   relativeEuler: tf.Tensor2D;
-  /** (1 - beta)(C_j - beta E V(a'_j, z')) in utils per period [B, k]. */
+  /** (1 - beta)(C_j - beta E V(a'_j, z')) in utils per period of the country's value unit A^(1-gamma) [B, k]. */
   bellman: tf.Tensor2D;
 }
 
@@ -108,12 +118,14 @@ export interface ChoiceResiduals {
  * ([B, k] each) given the expectations over z' of tomorrow's marginal utility of money and value at
  * those savings (§C.3): u'(c_j)/p_j = beta R E[sum_j' pi_j' u'(c_j')/p_j'].
  */
-export function choiceResiduals(world: World, R: tf.Tensor2D, phi: tf.Tensor2D, aNext: tf.Tensor2D, c: tf.Tensor2D, p: tf.Tensor2D, C: tf.Tensor2D, expectedMu: tf.Tensor2D, expectedV: tf.Tensor2D): ChoiceResiduals {
+export function choiceResiduals(world: World, R: tf.Tensor2D, phi: tf.Tensor2D, aNext: tf.Tensor2D, c: tf.Tensor2D, p: tf.Tensor2D, C: tf.Tensor2D, expectedMu: tf.Tensor2D, expectedV: tf.Tensor2D, tfp: tf.Tensor2D): ChoiceResiduals {
   const { beta, gamma } = world.economy;
   const rhs = tf.mul(tf.mul(beta, R), expectedMu);
   const cEuler = tf.pow(tf.mul(p, rhs), -1 / gamma);
   const relativeEuler = tf.sub(tf.div(cEuler, c), 1) as tf.Tensor2D;
-  const euler = fischerBurmeister(relativeEuler, tf.add(aNext, phi)) as tf.Tensor2D;
-  const bellman = tf.mul(1 - beta, tf.sub(C, tf.mul(beta, expectedV))) as tf.Tensor2D;
+  // Distance to the limit in units of A_i: in levels a small country's (a' + phi ~ 1e-3) would switch
+  // the complementarity off and leave its Euler errors untrained.
+  const euler = fischerBurmeister(relativeEuler, tf.div(tf.add(aNext, phi), tfp)) as tf.Tensor2D;
+  const bellman = tf.div(tf.mul(1 - beta, tf.sub(C, tf.mul(beta, expectedV))), valueScale(world, tfp)) as tf.Tensor2D;
   return { euler, relativeEuler, bellman };
 }

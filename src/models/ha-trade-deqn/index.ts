@@ -157,7 +157,7 @@ function trainEpisode(model: HaTradeDeqn, world: World, lay: Layout, k: Constant
   // networks at the lane's policy and prices; the Walrasian step becomes the price network's target.
   const per = Math.min(params.market.lanesPerEpisode, shape.marketLanes);
   const lanes = Array.from({ length: per }, (_, i) => (env.episode * per + i) % shape.marketLanes);
-  const market = marketTargets(model, world, lay, net, params, states, shape, lanes, cache);
+  const market = env.episode >= params.market.startEpisode ? marketTargets(model, world, lay, net, params, states, shape, lanes, cache) : undefined;
   const mature = lanes;
   const trainRows = Math.min(n, params.panel.trainRows ?? n);
 
@@ -225,6 +225,7 @@ function marketTargets(model: HaTradeDeqn, world: World, lay: Layout, net: Mlp, 
   rawT.dispose();
   const n = M - 1 + world.nR + M;
   const goods = new Float64Array(lanes.length * M);
+  const shares = new Float64Array(lanes.length * M);
   const residuals = new Float32Array(lanes.length * n);
   const income = new Float64Array(lanes.length);
   lanes.forEach((lane, i) => {
@@ -238,8 +239,9 @@ function marketTargets(model: HaTradeDeqn, world: World, lay: Layout, net: Mlp, 
     let worldIncome = 0;
     for (let c = 0; c < M; c++) worldIncome += prices.wages[c] * world.economy.labor[c] * eq.efficiency[c];
     income[i] = worldIncome;
+    for (let c = 0; c < M; c++) shares[i * M + c] = (prices.wages[c] * world.economy.labor[c] * eq.efficiency[c]) / worldIncome;
   });
-  const step = tatonnement(world, goods, residuals, income, params.tatonnement);
+  const step = tatonnement(world, goods, residuals, income, params.tatonnement, shares);
   const target = Float32Array.from(raw, (v, k) => v + step[k]);
   return { residuals, target, laneRows };
 }

@@ -66,6 +66,8 @@ export interface HouseholdInputs {
   p: tf.Tensor2D;
   /** Policy coordinates [B, policyDim]. */
   x: tf.Tensor2D;
+  /** TFP A_i of the household's country [B, 1]: the unit of its assets, income and consumption (see featuresOf). */
+  tfp: tf.Tensor2D;
 }
 
 const column = (s: tf.Tensor2D, c: number, n = 1) => tf.slice(s, [0, c], [-1, n]) as tf.Tensor2D;
@@ -73,10 +75,12 @@ const hot = (s: tf.Tensor2D, c: number, n: number) =>
   tf.cast(tf.oneHot(tf.cast(tf.squeeze(column(s, c), [1]), 'int32') as tf.Tensor1D, n), 'float32') as tf.Tensor2D;
 
 export function inputsOf(world: World, lay: Layout, s: tf.Tensor2D): HouseholdInputs {
+  const countryHot = hot(s, lay.country, world.M);
   return {
     a: column(s, lay.a),
     zHot: hot(s, lay.z, world.nZ),
-    countryHot: hot(s, lay.country, world.M),
+    countryHot,
+    tfp: tf.matMul(countryHot, tf.tensor2d(Array.from(world.economy.tfp), [world.M, 1])) as tf.Tensor2D,
     R: column(s, lay.R),
     w: column(s, lay.w),
     T: column(s, lay.T),
@@ -87,7 +91,13 @@ export function inputsOf(world: World, lay: Layout, s: tf.Tensor2D): HouseholdIn
 
 /**
  * Network inputs, scaled to O(1): assets, one-hot shock and country, (R-1), log wage, rebate,
- * log delivered prices, and last the policy (read only by the price network).
+ * log delivered prices, and last the policy (read only by the price network). Assets, the wage and
+ * the rebate are in units of the country's TFP A_i: the calibration scales the borrowing limit and
+ * asset grid by A_i and the taste dispersion and quality shifter by A_i^(1-gamma) (MODELS.md §C.2), so
+ * the household problem is the same in these units for every country (values scale by A_i^(1-gamma),
+ * household.ts). Why: with 19 countries A_i spans 0.002 (BEL) to 8.7 (DEU); in levels the assets of a
+ * small country were ~1e-3 wide in the input and its households all looked alike to the network.
+ * With A_i = 1 (two-country configs) the features are unchanged.
  */
 export function featuresOf(world: World, inp: HouseholdInputs): tf.Tensor2D {
   const kappaColumn = world.policyDim - 1;
@@ -95,12 +105,12 @@ export function featuresOf(world: World, inp: HouseholdInputs): tf.Tensor2D {
   const tariffs = kappaColumn > 0 ? tf.mul(tf.slice(x, [0, 0], [-1, kappaColumn]), 5) : undefined;
   const kappa = tf.mul(tf.sub(tf.slice(x, [0, kappaColumn], [-1, 1]), 1), 10);
   const parts = [
-    tf.mul(inp.a, 0.5),
+    tf.mul(tf.div(inp.a, inp.tfp), 0.5),
     inp.zHot,
     inp.countryHot,
     tf.mul(tf.sub(inp.R, 1), 50),
-    tf.mul(tf.log(inp.w), 5),
-    tf.mul(inp.T, 20),
+    tf.mul(tf.log(tf.div(inp.w, inp.tfp)), 5),
+    tf.mul(tf.div(inp.T, inp.tfp), 20),
     tf.mul(tf.log(inp.p), 2),
     ...(tariffs ? [tariffs] : []),
     kappa,

@@ -74,11 +74,20 @@ export function evaluateMarkets(world: World, lay: Layout, k: Constants, m: Poli
 }
 
 export interface TatonnementStep {
-  /** Relative step sizes: log wage per unit of goods excess supply (over world income), R per unit of bond excess. */
+  /** Relative step sizes: log wage per unit of goods excess supply (over world income, or own income with wageUnits "own"), R per unit of bond excess. */
   wage: number;
   R: number;
   /** Share of the gap to the rebate that balances the budget closed per step (1 = all of it). */
   rebate: number;
+  /**
+   * "world": excess supply over world labour income (the two-country default). "own": over the
+   * country's own labour income. Why: with 19 countries a small country's income is ~1e-4 of the
+   * world's, so in world units a 100 % wage error moves its wage by ~1e-3 per step and it never
+   * converges; in own units every country's step is its relative excess supply.
+   */
+  wageUnits?: 'world' | 'own';
+  /** Clip of every raw output's change per step. */
+  maxStep?: number;
 }
 
 export const DEFAULT_TATONNEMENT: TatonnementStep = { wage: 1, R: 0.03, rebate: 1 };
@@ -88,20 +97,24 @@ export const DEFAULT_TATONNEMENT: TatonnementStep = { wage: 1, R: 0.03, rebate: 
  * country whose goods are in excess supply, lower R when households save more than they borrow,
  * set rebates to the tariff revenue. Returns the raw-output change per lane, [K * priceDim].
  */
-export function tatonnement(world: World, goods: ArrayLike<number>, residuals: ArrayLike<number>, worldIncome: ArrayLike<number>, step: TatonnementStep): Float64Array {
+export function tatonnement(world: World, goods: ArrayLike<number>, residuals: ArrayLike<number>, worldIncome: ArrayLike<number>, step: TatonnementStep, incomeShares?: ArrayLike<number>): Float64Array {
   const { M, nR, priceDim } = world;
   const K = worldIncome.length;
   const n = marketCount(world);
   const L = world.economy.labor;
   const out = new Float64Array(K * priceDim);
+  const own = step.wageUnits === 'own';
+  if (own && !incomeShares) throw new Error('tatonnement: wageUnits "own" needs every country\'s share of world labour income');
+  const excess = (l: number, k: number) => (own ? goods[l * M + k] / incomeShares![l * M + k] : goods[l * M + k]);
   for (let l = 0; l < K; l++) {
     // Wages are relative to the last country's: move each log wage by its own excess supply minus the last's.
-    for (let k = 0; k < M - 1; k++) out[l * priceDim + k] = (-step.wage * (goods[l * M + k] - goods[l * M + M - 1])) / PRICE_SCALE.logWage;
+    for (let k = 0; k < M - 1; k++) out[l * priceDim + k] = (-step.wage * (excess(l, k) - excess(l, M - 1))) / PRICE_SCALE.logWage;
     for (let r = 0; r < nR; r++) out[l * priceDim + M - 1 + r] = (-step.R * residuals[l * n + M - 1 + r]) / PRICE_SCALE.R;
     for (let i = 0; i < M; i++) {
       const gap = (residuals[l * n + M - 1 + nR + i] * worldIncome[l]) / L[i]; // rebate paid minus revenue, per household
       out[l * priceDim + M - 1 + nR + i] = (-step.rebate * gap) / PRICE_SCALE.rebate;
     }
   }
+  if (step.maxStep !== undefined) for (let k = 0; k < out.length; k++) out[k] = Math.max(-step.maxStep, Math.min(step.maxStep, out[k]));
   return out;
 }

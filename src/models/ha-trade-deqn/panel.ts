@@ -107,7 +107,9 @@ export function writePrices(world: World, lay: Layout, shape: PanelShape, states
     for (let c = 0; c < M; c++) {
       const R = prices.R[c] * wiggle(jitter?.R ?? 0);
       const w = prices.wages[c] * wiggle(jitter?.wage ?? 0);
-      const T = prices.rebates[c] + (jr ? (jitter?.rebate ?? 0) * (2 * jr.uniform() - 1) : 0);
+      // Rebate jitter in units of the country's TFP (its income unit, layout.ts featuresOf): an absolute
+      // 0.02 exceeds a small country's whole labour income (BEL: w = 0.0099) and made resources negative.
+      const T = prices.rebates[c] + (jr ? world.economy.tfp[c] * (jitter?.rebate ?? 0) * (2 * jr.uniform() - 1) : 0);
       const pc = Float64Array.from({ length: M }, (_, j) => p[c * M + j] * wiggle(jitter?.price ?? 0));
       for (let h = 0; h < shape.householdsPerCountry; h++) {
         const r = lane * shape.rowsPerLane + c * shape.householdsPerCountry + h;

@@ -32,7 +32,7 @@ export const HaTradeDeqnParamsSchema = z
         householdsPerCountry: z.number().int().min(10).max(1_000_000),
         /** Share of lanes whose prices are jittered away from market clearing (to teach the household network prices). */
         explorationShare: z.number().min(0).max(0.9).default(0.25),
-        /** Relative jitter of R, wages, delivered prices; absolute jitter of rebates. */
+        /** Relative jitter of R, wages, delivered prices; jitter of rebates in units of the country's TFP. */
         jitter: z
           .object({ R: z.number().min(0).default(0.02), wage: z.number().min(0).default(0.05), price: z.number().min(0).default(0.1), rebate: z.number().min(0).default(0.02) })
           .strict()
@@ -53,14 +53,27 @@ export const HaTradeDeqnParamsSchema = z
      * `lanesPerEpisode` lanes per episode, rotating.
      */
     market: z
-      .object({ gridPoints: z.number().int().min(10).max(2000).default(100), lanesPerEpisode: z.number().int().min(1).default(4) })
+      .object({
+        gridPoints: z.number().int().min(10).max(2000).default(100),
+        lanesPerEpisode: z.number().int().min(1).default(4),
+        /** Episodes before market targets enter training: the price network stays at its centre (world.ts logWage0, R0) while the untrained households' savings would drive R and wages anywhere. */
+        startEpisode: z.number().int().min(0).default(0),
+      })
       .strict()
-      .default({ gridPoints: 100, lanesPerEpisode: 4 }),
+      .default({ gridPoints: 100, lanesPerEpisode: 4, startEpisode: 0 }),
     /** Walrasian price steps turning each lane's market residuals into the price network's target (market.ts). */
     tatonnement: z
-      .object({ wage: z.number().positive().default(1), R: z.number().positive().default(0.03), rebate: z.number().positive().max(1).default(1) })
+      .object({
+        wage: z.number().positive().default(1),
+        R: z.number().positive().default(0.03),
+        rebate: z.number().positive().max(1).default(1),
+        /** Goods excess supply per unit of world labour income ("world") or of the country's own labour income ("own", for economies of very unequal country sizes). */
+        wageUnits: z.enum(['world', 'own']).default('world'),
+        /** Largest change of any raw price output per episode (default unbounded). */
+        maxStep: z.number().positive().optional(),
+      })
       .strict()
-      .default({ wage: 1, R: 0.03, rebate: 1 }),
+      .default({ wage: 1, R: 0.03, rebate: 1, wageUnits: 'world' }),
     /** Train the residuals of every variety at every row (default: one variety per row, drawn uniformly). */
     allVarieties: z.boolean().default(false),
     /** Hidden widths of the price network (a tower of the policy inputs beside the household network). */

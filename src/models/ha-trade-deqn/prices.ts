@@ -52,11 +52,12 @@ export interface PriceRows {
 export function decodePriceRows(world: World, raw: tf.Tensor2D): PriceRows {
   const { M, nR } = world;
   const n = raw.shape[0];
-  const logw = tf.concat([tf.mul(tf.slice(raw, [0, 0], [-1, M - 1]), PRICE_SCALE.logWage), tf.zeros([n, 1])], 1);
+  const centre = tf.tensor2d([Array.from(world.logWage0.subarray(0, M - 1))], [1, M - 1]);
+  const logw = tf.concat([tf.add(centre, tf.mul(tf.slice(raw, [0, 0], [-1, M - 1]), PRICE_SCALE.logWage)), tf.zeros([n, 1])], 1);
   const e = tf.exp(logw);
   const wages = tf.div(e, tf.mean(e, 1, true)) as tf.Tensor2D;
   const rRaw = tf.slice(raw, [0, M - 1], [-1, nR]);
-  const R = tf.add(PRICE_SCALE.R0, tf.mul(PRICE_SCALE.R, nR === 1 ? tf.tile(rRaw, [1, M]) : rRaw)) as tf.Tensor2D;
+  const R = tf.add(tf.tensor2d([Array.from(world.R0)], [1, M]), tf.mul(PRICE_SCALE.R, nR === 1 ? tf.tile(rRaw, [1, M]) : rRaw)) as tf.Tensor2D;
   const rebates = tf.mul(PRICE_SCALE.rebate, tf.slice(raw, [0, M - 1 + nR], [-1, M])) as tf.Tensor2D;
   return { wages, R, rebates };
 }

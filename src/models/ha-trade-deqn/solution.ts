@@ -197,11 +197,21 @@ export function priceSet(world: World, x: ArrayLike<number>, prices: Prices): Ho
 /** The networks' stationary equilibrium at policy x (prices from the price network unless given). */
 export function solveNetwork(model: HaTradeDeqn, net: Mlp, x: ArrayLike<number>, opts: SolveNetworkOptions & { prices?: Prices; initialMass?: Float64Array[] } = {}): NetworkEquilibrium {
   const { world } = model;
-  const { M, nZ } = world;
   const prices = opts.prices ?? decodePrices(world, priceRaw(model, net, x));
   const set = priceSet(world, x, prices);
   const grids = assetGrids(world, opts.points ?? 200);
   const policies = gridPolicies(model, net, grids, set, x, opts.choices);
+  return equilibriumOfPolicies(world, x, prices, policies, opts);
+}
+
+/**
+ * Stationary distribution, aggregates and market residuals of given grid policies at policy x and
+ * prices (any source: the networks, or the reference solver's, whose arrays share the [j][z][a] order).
+ */
+export function equilibriumOfPolicies(world: World, x: ArrayLike<number>, prices: Prices, policies: GridPolicies, opts: { tol?: number; maxIterations?: number; initialMass?: Float64Array[] } = {}): NetworkEquilibrium {
+  const { M, nZ } = world;
+  const set = priceSet(world, x, prices);
+  const grids = policies.grids;
   const nA = grids[0].length;
   const per = nZ * nA;
   const z = world.economy.chain.values;

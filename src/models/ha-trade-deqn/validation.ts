@@ -11,7 +11,7 @@ import { baselinePolicy, economyAt, type World } from './world.ts';
 import { choiceResidualsAt, type PolicyAt } from './residuals.ts';
 import { gridBracket } from './choices.ts';
 import { featuresOf, inputsOf } from './layout.ts';
-import { householdBlock, continuationOffset, C_SCALE } from './household.ts';
+import { householdBlock, continuationOffset, valueScaleOf, C_SCALE } from './household.ts';
 import { simulatePeriod, chooseVariety } from './panel.ts';
 import { priceSet, gridStates, type NetworkEquilibrium } from './solution.ts';
 import { clearMarkets } from './clearing.ts';
@@ -198,7 +198,7 @@ export function consistentPolicyAt(model: HaTradeDeqn, net: Mlp, eq: NetworkEqui
         const [b, w] = gridBracket(grid, aNext[r * M + j]);
         let ev = 0;
         for (let zp = 0; zp < nZ; zp++) ev += P[z * nZ + zp] * ((1 - w) * V[zp * nA + b] + w * V[zp * nA + b + 1]);
-        cont[r * M + j] = (beta * ev - C0) / C_SCALE;
+        cont[r * M + j] = ((beta * ev) / valueScaleOf(world, i) - C0) / C_SCALE;
       }
     }
     return { savings: policy.savings, continuation: tf.tensor2d(cont, [rows, M]) };

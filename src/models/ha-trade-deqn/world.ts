@@ -24,6 +24,15 @@ export interface World {
   nR: number;
   /** Size of the price network's output: M-1 log relative wages, nR returns, M rebates. */
   priceDim: number;
+  /**
+   * Centre of the price network's outputs (raw output 0): log wages relative to the last country's
+   * and gross returns from the economy config's solver start (solver.initialWages, solver.initialR;
+   * unit wages and R = 1.01 when absent). Why: with 19 Eaton-Kortum countries wages span three orders
+   * of magnitude (BEL 0.0099 to DEU 10.5 at mean one), so a network centred on equal wages starts
+   * hundreds of percent off and its small countries' Walrasian steps are too weak to get there.
+   */
+  logWage0: Float64Array;
+  R0: Float64Array;
 }
 
 export function buildWorld(config: HaTradeConfig, policy: HaTradeDeqnParams['policy']): World {
@@ -39,6 +48,10 @@ export function buildWorld(config: HaTradeConfig, policy: HaTradeDeqnParams['pol
   pairs.forEach((_, k) => ([lower[k], upper[k]] = policy.tariffRange));
   [lower[policyDim - 1], upper[policyDim - 1]] = policy.tradeCostScale;
   const nR = economy.closure === 'autarky' ? M : 1;
+  const w0 = config.solver.initialWages;
+  const r0 = config.solver.initialR;
+  const logWage0 = Float64Array.from({ length: M }, (_, i) => (w0 ? Math.log(w0[i] / w0[M - 1]) : 0));
+  const R0 = Float64Array.from({ length: M }, (_, i) => (r0 === undefined ? PRICE_SCALE.R0 : typeof r0 === 'number' ? r0 : r0[i]));
   return {
     economy,
     config,
@@ -53,6 +66,8 @@ export function buildWorld(config: HaTradeConfig, policy: HaTradeDeqnParams['pol
     upper,
     nR,
     priceDim: M - 1 + nR + M,
+    logWage0,
+    R0,
   };
 }
 
@@ -90,17 +105,17 @@ export interface Prices {
   rebates: Float64Array;
 }
 
-/** Offsets and scales that make the price network's raw outputs O(1). */
+/** Scales that make the price network's raw outputs O(1) around the world's centre (logWage0, R0; R0 here is the default centre). */
 export const PRICE_SCALE = { logWage: 0.1, R: 0.01, rebate: 0.02, R0: 1.01 };
 
 /** Decodes one raw price-network row (float64, for reporting). */
 export function decodePrices(world: World, raw: ArrayLike<number>): Prices {
   const { M, nR } = world;
-  const logw = Array.from({ length: M }, (_, k) => (k < M - 1 ? PRICE_SCALE.logWage * raw[k] : 0));
+  const logw = Array.from({ length: M }, (_, k) => (k < M - 1 ? world.logWage0[k] + PRICE_SCALE.logWage * raw[k] : 0));
   const e = logw.map(Math.exp);
   const mean = e.reduce((s, v) => s + v, 0) / M;
   const wages = Float64Array.from(e, (v) => v / mean);
-  const R = Float64Array.from({ length: M }, (_, i) => PRICE_SCALE.R0 + PRICE_SCALE.R * raw[M - 1 + (nR === 1 ? 0 : i)]);
+  const R = Float64Array.from({ length: M }, (_, i) => world.R0[i] + PRICE_SCALE.R * raw[M - 1 + (nR === 1 ? 0 : i)]);
   const rebates = Float64Array.from({ length: M }, (_, i) => PRICE_SCALE.rebate * raw[M - 1 + nR + i]);
   return { wages, R, rebates };
 }
