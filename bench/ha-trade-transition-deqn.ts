@@ -2,8 +2,11 @@
 // validation table against the float64 reference transition (src/models/ha-trade/transition.ts).
 //   npx tsx bench/ha-trade-transition-deqn.ts --train [--config models/ha-trade-transition-deqn.json] [--episodes N] --checkpoint DIR
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --resume DIR --checkpoint DIR2 --episodes N [--lr-scale f] [--price-lr-scale f] [--tatonnement-R k] [--mass-share s]
+//       [--euler-offset none|reference]
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --config models/ha-trade-transition-deqn-both.json --warm-start DIR --checkpoint DIR2
-//   npx tsx bench/ha-trade-transition-deqn.ts --validate --checkpoint DIR [--tariff 0.25] [--periods 200] [--json]
+//   npx tsx bench/ha-trade-transition-deqn.ts --validate --checkpoint DIR [--tariff 0.25] [--periods 200] [--clear old|new] [--clear-iterations 8] [--json]
+// --clear adds the household network on the market-clearing correction of the price path (clearing.ts),
+// with the sequence-space Jacobian at the old steady state (no solve per policy) or the new one.
 // Training prints one line per logged episode (Euler, market residuals, CPU and wall seconds).
 import { initBackend } from '../src/tensor/backend.ts';
 import { loadTransitionParams } from '../src/models/ha-trade-transition-deqn/params.ts';
@@ -31,7 +34,11 @@ if (process.argv.includes('--train')) {
   const massShare = arg('--mass-share') ? Number(arg('--mass-share')) : params.training.massShare;
   const priceLr = arg('--price-lr-scale') ? Number(arg('--price-lr-scale')) : 1;
   const tatonnement = { ...params.tatonnement, ...(arg('--tatonnement-R') ? { R: Number(arg('--tatonnement-R')) } : {}) };
-  const setup = buildSetup({ ...params, tatonnement, training: { ...params.training, episodes, massShare, householdLearningRate: params.training.householdLearningRate * lr, priceLearningRate: params.training.priceLearningRate * lr * priceLr } });
+  // --euler-offset none|reference overrides the config's (or resumed checkpoint's) training.eulerOffset.
+  const eulerOffset = (arg('--euler-offset') ?? params.training.eulerOffset) as 'none' | 'reference';
+  if (eulerOffset !== 'none' && eulerOffset !== 'reference') throw new Error(`--euler-offset must be none or reference, got ${eulerOffset}`);
+  const training = { ...params.training, episodes, massShare, eulerOffset, householdLearningRate: params.training.householdLearningRate * lr, priceLearningRate: params.training.priceLearningRate * lr * priceLr };
+  const setup = buildSetup({ ...params, tatonnement, training });
   // --warm-start DIR: a checkpoint trained on a prefix of this config's policy inputs (e.g. HOME's tariff only), widened.
   const warm = arg('--warm-start') ? loadCheckpoint(arg('--warm-start') as string) : undefined;
   const resumed: Trainer | undefined = ck
@@ -56,7 +63,10 @@ if (process.argv.includes('--validate')) {
   const setup = buildSetup(ck.params);
   const nets = restoreNetworks(setup, ck.weights);
   const tariffs = (arg('--tariff') ?? '0.25').split(',').map(Number);
-  const result = validateAgainstReference(setup, nets, Float64Array.from(tariffs), { referencePeriods: Number(arg('--periods') ?? 200), passes: Number(arg('--passes') ?? 6) });
+  const clear = arg('--clear');
+  if (clear !== undefined && clear !== 'old' && clear !== 'new') throw new Error(`--clear must be old or new, got ${clear}`);
+  const clearing = clear ? { jacobianAt: clear as 'old' | 'new', maxIterations: Number(arg('--clear-iterations') ?? 8), tol: Number(arg('--clear-tol') ?? 1e-6) } : undefined;
+  const result = validateAgainstReference(setup, nets, Float64Array.from(tariffs), { referencePeriods: Number(arg('--periods') ?? 200), passes: Number(arg('--passes') ?? 6), clearing });
   if (json) process.stdout.write(JSON.stringify({ checkpoint, episode: ck.episode, ...result }) + '\n');
   else process.stdout.write(validationMarkdown(result, checkpoint, ck.episode));
 }

@@ -157,8 +157,12 @@ function asSolution(setup: TransitionSetup, aNext: Float64Array, c: Float64Array
   return { nA: setup.nA, nZ: setup.nZ, nJ: setup.M, assetPolicy: aNext, consumption: c, choiceValue: new Float64Array(0), choiceProb: pi, value: new Float64Array(0), iterations: 0, residual: 0 };
 }
 
-/** Forward pass: distribution and prices from t = 0 to T with choice probabilities `choice[t]` (or, when absent, from the old values). */
-function forward(setup: TransitionSetup, nets: TransitionNetworks, x: Float64Array, tariffs: Float64Array, choice?: Float64Array[][]): DateState[] {
+/**
+ * Forward pass: distribution and prices from t = 0 to T with choice probabilities `choice[t]` (or, when
+ * absent, from the old values). Prices come from the price network unless `fixedPrices[t]` is given
+ * (a market-clearing correction of the path, clearing.ts); R_{t+1} of date t is R_t of date t + 1 either way.
+ */
+function forward(setup: TransitionSetup, nets: TransitionNetworks, x: Float64Array, tariffs: Float64Array, choice?: Float64Array[][], fixedPrices?: DatePrices[]): DateState[] {
   const { M, econ, params } = setup;
   const T = params.periods;
   const dates: DateState[] = [];
@@ -167,8 +171,7 @@ function forward(setup: TransitionSetup, nets: TransitionNetworks, x: Float64Arr
   for (let t = 0; t <= T; t++) {
     const mom = mass.map((m, i) => moments(econ.agrids[i], m));
     const agg = aggregateFeatures(setup, mom, Rcur, x);
-    const raw = tf.tidy(() => nets.price.raw(tf.tensor2d(agg, [1, agg.length])).dataSync() as Float32Array);
-    const prices = decodePrices(setup, raw);
+    const prices = fixedPrices?.[t] ?? decodePrices(setup, tf.tidy(() => nets.price.raw(tf.tensor2d(agg, [1, agg.length])).dataSync() as Float32Array));
     const delivered = Array.from({ length: M }, (_, i) => deliveredPricesAt(setup, tariffs, prices.wages, i));
     const pol = gridShares(setup, nets, agg, prices);
     applyWealth(setup, Rcur, prices, delivered, pol);
@@ -220,15 +223,18 @@ function backward(setup: TransitionSetup, dates: DateState[], tol = 1e-11, maxIt
   return { values, choice };
 }
 
-/** The networks' transition path after the change to policy point `x` (alternating forward/backward passes). */
-export function networkPath(setup: TransitionSetup, nets: TransitionNetworks, x: ArrayLike<number>, passes: number): NetworkPath {
+/**
+ * The networks' transition path after the change to policy point `x` (alternating forward/backward
+ * passes); with `fixedPrices` (dates 0..T) the household network on that price path instead of the price network's.
+ */
+export function networkPath(setup: TransitionSetup, nets: TransitionNetworks, x: ArrayLike<number>, passes: number, fixedPrices?: DatePrices[]): NetworkPath {
   const xx = Float64Array.from(x);
   const tariffs = tariffsOf(setup, xx);
-  let dates = forward(setup, nets, xx, tariffs);
+  let dates = forward(setup, nets, xx, tariffs, undefined, fixedPrices);
   let back = backward(setup, dates);
   let passChange = Infinity;
   for (let p = 1; p < passes; p++) {
-    const next = forward(setup, nets, xx, tariffs, back.choice);
+    const next = forward(setup, nets, xx, tariffs, back.choice, fixedPrices);
     passChange = 0;
     next.forEach((d, t) => d.moments.forEach((m, i) => (passChange = Math.max(passChange, Math.abs(m[0] - dates[t].moments[i][0])))));
     dates = next;

@@ -40,6 +40,12 @@ export interface TransitionSetup {
   policyDim: number;
   /** Unknown prices per date: M - 1 log relative wages, R_{t+1}, M rebates. */
   priceDim: number;
+  /**
+   * Relative Euler residual of the old steady state's EGM policy per country at (j * nZ + z) * nA + a
+   * (0 where that household is at the borrowing limit), subtracted from the network's residuals when
+   * training.eulerOffset is 'reference' (train.ts, withEulerOffset).
+   */
+  eulerOffset?: Float64Array[];
 }
 
 export const SHARE_FLOOR = 1e-6;

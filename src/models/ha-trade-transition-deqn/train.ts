@@ -20,8 +20,8 @@ import { fischerBurmeister } from '../ha-trade-deqn/household.ts';
 import { gridBracket } from '../ha-trade-deqn/choices.ts';
 import { createNetworks, encodePrices, networkWeights, restFeatures, savingsShares, setNetworkWeights, householdDim, type TransitionNetworks } from './networks.ts';
 import { dateMarkets, networkPath, type NetworkPath } from './path.ts';
-import type { TransitionSetup } from './setup.ts';
-import type { TransitionDeqnParams } from './params.ts';
+import { oldPolicy, type TransitionSetup } from './setup.ts';
+import { parseTransitionParams, type TransitionDeqnParams } from './params.ts';
 
 export interface EulerBatch {
   /** Fischer-Burmeister residuals [B, M] and the relative Euler errors [B, M]. */
@@ -120,7 +120,12 @@ export function eulerResiduals(setup: TransitionSetup, nets: TransitionNetworks,
   const expected = tf.transpose(tf.sum(tf.mul(tf.reshape(mu, [M, nZ, B]), tf.reshape(tf.tensor1d(probs), [1, nZ, B])), 1)) as tf.Tensor2D; // [B, M]
   const rhs = tf.mul(tf.mul(beta, tf.tensor2d(Rnext, [B, 1])), expected);
   const cEuler = tf.pow(tf.mul(p, rhs), -1 / gamma);
-  const relative = tf.sub(tf.div(cEuler, c), 1) as tf.Tensor2D;
+  let relative = tf.sub(tf.div(cEuler, c), 1) as tf.Tensor2D;
+  if (setup.eulerOffset && setup.params.training.eulerOffset === 'reference') {
+    const off = new Float32Array(B * M);
+    rows.forEach((r, b) => { for (let j = 0; j < M; j++) off[b * M + j] = (setup.eulerOffset as Float64Array[])[r.country][(j * nZ + r.z) * setup.nA + r.k]; });
+    relative = tf.sub(relative, tf.tensor2d(off, [B, M])) as tf.Tensor2D;
+  }
   const slack = tf.add(aNext, phiT) as tf.Tensor2D;
   return { fb: fischerBurmeister(relative, slack) as tf.Tensor2D, relative, slack };
 }
@@ -162,6 +167,9 @@ export function priceTargets(setup: TransitionSetup, path: NetworkPath): { targe
     residuals.push(mk.residuals);
     for (const v of mk.residuals) supResidual = Math.max(supResidual, Math.abs(v));
     // Lower the relative wage of a country whose goods are in excess supply; lower R when households save more than they borrow.
+    // (A quasi-Newton target with part 1's sequence-space Jacobian diverged within 20 episodes: that
+    // Jacobian moves future R to clear today's bonds, which the network's households, who see only
+    // S_t and today's prices, do not respond to; see clearing.ts.)
     const logRel = Float64Array.from(d.prices.logRelative, (u, j) => u + wage * (mk.goods[M - 1] - mk.goods[j]));
     const Rn = d.prices.Rnext - R * mk.residuals[M - 1];
     const rebates = Float64Array.from({ length: M }, (_, i) => mk.revenue[i] / econ.labor[i]);
@@ -169,6 +177,32 @@ export function priceTargets(setup: TransitionSetup, path: NetworkPath): { targe
     agg.set(d.agg, t * aggDim);
   });
   return { targets, agg, supResidual, residuals };
+}
+
+/**
+ * Sets setup.eulerOffset when the params ask for it: the relative Euler residual of the old steady state's
+ * EGM policy at every grid household (zero-output networks at the old policy reproduce that policy and the
+ * old prices exactly), so that policy is a root of the offset residuals. Call once after buildSetup.
+ */
+export function withEulerOffset(setup: TransitionSetup): TransitionSetup {
+  if (setup.params.training.eulerOffset !== 'reference' || setup.eulerOffset) return setup;
+  const { M, nZ, nA } = setup;
+  const nets = createNetworks(setup, Rng.fromSeed(0));
+  const path = networkPath(setup, nets, oldPolicy(setup), 1);
+  const rows: Row[] = [];
+  for (let i = 0; i < M; i++) for (let z = 0; z < nZ; z++) for (let k = 0; k < nA; k++) rows.push({ t: 0, country: i, z, k });
+  const [rel, slack] = tf.tidy(() => {
+    const r = eulerResiduals(setup, nets, path, rows);
+    return [r.relative.dataSync() as Float32Array, r.slack.dataSync() as Float32Array];
+  });
+  nets.household.dispose();
+  nets.price.dispose();
+  const offset = Array.from({ length: M }, () => new Float64Array(M * nZ * nA));
+  rows.forEach((r, b) => {
+    for (let j = 0; j < M; j++) if (slack[b * M + j] > 1e-4) offset[r.country][(j * nZ + r.z) * nA + r.k] = rel[b * M + j];
+  });
+  setup.eulerOffset = offset;
+  return setup;
 }
 
 /** A policy point drawn uniformly from the configured box. */
@@ -211,6 +245,7 @@ function cpuNow(): number {
 /** Trains `episodes` episodes (continuing `trainer` when given). */
 export function train(setup: TransitionSetup, opts: { episodes?: number; trainer?: Trainer; log?: (l: EpisodeLog) => void; checkpointDir?: string } = {}): Trainer {
   const tp = setup.params.training;
+  withEulerOffset(setup);
   // A resumed run draws a fresh stream (seeded by the episode reached); optimizer moments restart at zero.
   const rng = Rng.fromSeed(opts.trainer ? `${tp.seed}:${opts.trainer.episode}` : tp.seed);
   const nets = opts.trainer?.nets ?? createNetworks(setup, rng);
@@ -292,7 +327,8 @@ export function loadCheckpoint(dir: string): { params: TransitionDeqnParams; epi
   if (!existsSync(file)) throw new UsageError(`${dir}: no ${CHECKPOINT_FILE} (a transition-DEQN checkpoint directory)`);
   const data = JSON.parse(readFileSync(file, 'utf8'));
   if (data.format !== 'deqn-transition-v1') throw new UsageError(`${file}: format must be "deqn-transition-v1", got ${JSON.stringify(data.format)}`);
-  return data;
+  // Through the schema: checkpoints written before a training field existed get its default.
+  return { ...data, params: parseTransitionParams(data.params, file) };
 }
 
 /** Networks of a checkpoint for `setup` (built from the checkpoint's params). */

@@ -5,13 +5,14 @@
 // network's price path (separates the price network's error from the household network's), and the
 // mass-weighted relative Euler errors of the household network on its own path.
 import { tf } from '../../tensor/backend.ts';
-import { solveEquilibrium } from '../ha-trade/index.ts';
+import { solveEquilibrium, type HaTradeEquilibrium } from '../ha-trade/index.ts';
 import { loadConfig } from '../ha-trade/config.ts';
 import { predictWages } from '../ha-trade/predict.ts';
-import { prepareTransition, solveTransition, startValuesAlong } from '../ha-trade/transition.ts';
+import { prepareTransition, solveTransition, startValuesAlong, type TransitionPath } from '../ha-trade/transition.ts';
 import { transitionWelfare, utilitarianEquivalent } from '../ha-trade/transition-welfare.ts';
-import { networkPath } from './path.ts';
-import { eulerResiduals, priceTargets, type Row } from './train.ts';
+import { networkPath, type NetworkPath } from './path.ts';
+import { clearingJacobian, clearPath, type ClearingIteration } from './clearing.ts';
+import { eulerResiduals, priceTargets, withEulerOffset, type Row } from './train.ts';
 import { tariffsOf, type TransitionSetup } from './setup.ts';
 import type { TransitionNetworks } from './networks.ts';
 
@@ -26,9 +27,8 @@ export interface PeriodRow {
   nfaRef: number[];
 }
 
-export interface ValidationResult {
-  countries: string[];
-  x: number[];
+/** Accuracy of one price path of the networks (the price network's, or the cleared one) against the reference. */
+export interface PathAccuracy {
   periods: PeriodRow[];
   /** Largest |wage error| / wage over the dates, and over |reference wage move from the old steady state|. */
   maxWageError: number;
@@ -41,7 +41,7 @@ export interface ValidationResult {
   impactGapRef: number[];
   welfare: {
     network: { transition: number[]; steadyState: number[] };
-    /** Households solved exactly (dated EGM) against the network's price path. */
+    /** Households solved exactly (dated EGM) against the path's prices. */
     exactHouseholdsAtNetworkPrices: number[];
     reference: { transition: number[]; steadyState: number[] };
   };
@@ -49,7 +49,14 @@ export interface ValidationResult {
   meanRelativeEuler: number;
   supMarketResidual: number;
   passChange: number;
+}
+
+export interface ValidationResult extends PathAccuracy {
+  countries: string[];
+  x: number[];
   referenceCpuSeconds: number;
+  /** The household network on the market-clearing correction of the price network's path (clearing.ts), when asked for. */
+  cleared?: PathAccuracy & { jacobianAt: 'old' | 'new'; iterations: ClearingIteration[]; jacobianCpuSeconds: number; clearingCpuSeconds: number };
 }
 
 /** Mass-weighted mean |relative Euler error| (interior households, a' + phi > 1e-4) at a few dates of the path. */
@@ -87,9 +94,9 @@ function pathEulerError(setup: TransitionSetup, nets: TransitionNetworks, path: 
   return num / Math.max(den, 1e-300);
 }
 
-export function validateAgainstReference(setup: TransitionSetup, nets: TransitionNetworks, x: Float64Array, opts: { referencePeriods: number; passes: number }): ValidationResult {
-  const { M, oldEq, econ, params } = setup;
-  const T = params.periods;
+export function validateAgainstReference(setup: TransitionSetup, nets: TransitionNetworks, x: Float64Array, opts: { referencePeriods: number; passes: number; clearing?: { jacobianAt: 'old' | 'new'; tol?: number; maxIterations?: number } }): ValidationResult {
+  const { oldEq, econ, params } = setup;
+  withEulerOffset(setup); // Euler errors measured as the checkpoint was trained (training.eulerOffset)
   // Reference: new stationary equilibrium and the perfect-foresight path (as `deqn transition`).
   const cpu0 = process.cpuUsage();
   const { config, baseDir } = loadConfig(params.economy, params.economySets);
@@ -101,15 +108,37 @@ export function validateAgainstReference(setup: TransitionSetup, nets: Transitio
   const ref = solveTransition(oldEq, next, { periods: opts.referencePeriods, tol: 1e-9 });
   const refWelfare = transitionWelfare(oldEq, next, ref);
   const cpu1 = process.cpuUsage(cpu0);
-  // Network path.
+  const reference: Reference = { next, ref, welfare: { transition: refWelfare.map((w) => w.transition.utilitarian), steadyState: refWelfare.map((w) => w.steadyState.utilitarian) }, st: prepareTransition(oldEq, next, opts.referencePeriods), periods: opts.referencePeriods };
   const path = networkPath(setup, nets, x, opts.passes);
+  const result: ValidationResult = { countries: econ.countries, x: Array.from(x), ...pathAccuracy(setup, nets, path, reference), referenceCpuSeconds: (cpu1.user + cpu1.system) / 1e6 };
+  if (opts.clearing) {
+    const jac = clearingJacobian(setup, opts.clearing.jacobianAt === 'old' ? oldEq : next);
+    const cleared = clearPath(setup, nets, x, jac, { passes: opts.passes, tol: opts.clearing.tol, maxIterations: opts.clearing.maxIterations, start: path });
+    const last = cleared.iterations[cleared.iterations.length - 1];
+    result.cleared = { ...pathAccuracy(setup, nets, cleared.path, reference), jacobianAt: opts.clearing.jacobianAt, iterations: cleared.iterations, jacobianCpuSeconds: jac.cpuSeconds, clearingCpuSeconds: last.cpuSeconds };
+  }
+  return result;
+}
+
+interface Reference {
+  next: HaTradeEquilibrium;
+  ref: TransitionPath;
+  welfare: { transition: number[]; steadyState: number[] };
+  st: ReturnType<typeof prepareTransition>;
+  periods: number;
+}
+
+function pathAccuracy(setup: TransitionSetup, nets: TransitionNetworks, path: NetworkPath, reference: Reference): PathAccuracy {
+  const { M, oldEq, econ, params } = setup;
+  const { next, ref } = reference;
+  const T = params.periods;
   const at = (t: number) => path.dates[Math.min(t, T)];
   const periods: PeriodRow[] = [];
   let maxWageError = 0;
   let maxWageErrorOfMove = 0;
   let maxRErrorBp = 0;
   let maxRMoveBp = 0;
-  const Tcmp = Math.min(opts.referencePeriods, Math.max(T, 60));
+  const Tcmp = Math.min(reference.periods, Math.max(T, 60));
   for (let t = 0; t < Tcmp; t++) {
     const d = at(t);
     const wageNet = Array.from(d.prices.wages);
@@ -130,21 +159,18 @@ export function validateAgainstReference(setup: TransitionSetup, nets: Transitio
   const impactGapNet = Array.from({ length: M }, (_, i) => path.dates[0].prices.wages[i] - last.prices.wages[i]);
   const impactGapRef = Array.from({ length: M }, (_, i) => ref.wages[0][i] - next.wages[i]);
   const ce = (values: Float64Array[]) => values.map((v, i) => utilitarianEquivalent(oldEq.states[i], setup.massOld[i], v));
-  // Exact households against the network's price path (the reference's unknown layout; date-T prices held).
-  const st = prepareTransition(oldEq, next, opts.referencePeriods);
+  // Exact households against the path's prices (the reference's unknown layout; date-T prices held).
   const nU = M - 1 + 1 + M;
-  const U = new Float64Array(opts.referencePeriods * nU);
-  for (let t = 0; t < opts.referencePeriods; t++) {
+  const U = new Float64Array(reference.periods * nU);
+  for (let t = 0; t < reference.periods; t++) {
     const d = at(t);
     for (let j = 0; j < M - 1; j++) U[t * nU + j] = d.prices.logRelative[j];
     U[t * nU + M - 1] = d.prices.Rnext;
     for (let i = 0; i < M; i++) U[t * nU + M + i] = d.prices.rebates[i];
   }
-  const exact = ce(startValuesAlong(st, U));
+  const exact = ce(startValuesAlong(reference.st, U));
   const market = priceTargets(setup, path);
   return {
-    countries: econ.countries,
-    x: Array.from(x),
     periods,
     maxWageError,
     maxWageErrorOfMove,
@@ -152,24 +178,31 @@ export function validateAgainstReference(setup: TransitionSetup, nets: Transitio
     maxRMoveBp,
     impactGapNet,
     impactGapRef,
-    welfare: {
-      network: { transition: ce(path.values[0]), steadyState: ce(path.values[T]) },
-      exactHouseholdsAtNetworkPrices: exact,
-      reference: { transition: refWelfare.map((w) => w.transition.utilitarian), steadyState: refWelfare.map((w) => w.steadyState.utilitarian) },
-    },
+    welfare: { network: { transition: ce(path.values[0]), steadyState: ce(path.values[T]) }, exactHouseholdsAtNetworkPrices: exact, reference: reference.welfare },
     meanRelativeEuler: pathEulerError(setup, nets, path),
     supMarketResidual: market.supResidual,
     passChange: path.passChange,
-    referenceCpuSeconds: (cpu1.user + cpu1.system) / 1e6,
   };
 }
 
 const f = (v: number, d = 5) => v.toFixed(d);
 
 export function validationMarkdown(r: ValidationResult, checkpoint: string, episode: number): string {
-  const c = r.countries;
   const lines: string[] = [];
   lines.push(`# Transition DEQN vs reference: ${r.x.map((v) => v.toFixed(3)).join(', ')} (checkpoint ${checkpoint}, episode ${episode})`, '');
+  lines.push('## Networks alone (price network path)', '', ...accuracyMarkdown(r, r.countries));
+  if (r.cleared) {
+    const k = r.cleared;
+    lines.push(`## Network + clearing correction (household network; price path cleared by quasi-Newton with the sequence-space Jacobian at the ${k.jacobianAt} steady state)`, '');
+    lines.push(`clearing: sup market residual by iteration ${k.iterations.map((it) => it.residual.toExponential(2)).join(', ')} (steps ${k.iterations.slice(0, -1).map((it) => it.step).join(', ')}); Jacobian ${k.jacobianCpuSeconds.toFixed(1)} s CPU, clearing ${k.clearingCpuSeconds.toFixed(1)} s CPU`, '');
+    lines.push(...accuracyMarkdown(k, r.countries));
+  }
+  lines.push(`reference CPU ${r.referenceCpuSeconds.toFixed(1)} s`, '');
+  return lines.join('\n');
+}
+
+function accuracyMarkdown(r: PathAccuracy, c: string[]): string[] {
+  const lines: string[] = [];
   lines.push(`| t | wage ${c[0]} net | ref | R_{t+1} net | ref | diff (bp) | NFA/income ${c[0]} net | ref |`, '|---|---|---|---|---|---|---|---|');
   for (const p of r.periods.filter((p) => p.t < 6 || p.t % 10 === 0)) {
     lines.push(`| ${p.t} | ${f(p.wageNet[0])} | ${f(p.wageRef[0])} | ${f(p.RNet, 6)} | ${f(p.RRef, 6)} | ${f(1e4 * (p.RNet - p.RRef), 2)} | ${f(p.nfaNet[0], 4)} | ${f(p.nfaRef[0], 4)} |`);
@@ -182,6 +215,6 @@ export function validationMarkdown(r: ValidationResult, checkpoint: string, epis
     const w = r.welfare;
     lines.push(`| ${name} | ${f(w.network.transition[i], 4)} | ${f(w.network.steadyState[i], 4)} | ${f(w.network.transition[i] - w.network.steadyState[i], 4)} | ${f(w.exactHouseholdsAtNetworkPrices[i], 4)} | ${f(w.reference.transition[i], 4)} | ${f(w.reference.steadyState[i], 4)} | ${f(w.reference.transition[i] - w.reference.steadyState[i], 4)} |`);
   });
-  lines.push('', `mean relative Euler error (mass-weighted, interior): ${r.meanRelativeEuler.toExponential(3)}; sup market residual on the path: ${r.supMarketResidual.toExponential(3)}; last pass change of mean assets: ${r.passChange.toExponential(2)}; reference CPU ${r.referenceCpuSeconds.toFixed(1)} s`, '');
-  return lines.join('\n');
+  lines.push('', `mean relative Euler error (mass-weighted, interior): ${r.meanRelativeEuler.toExponential(3)}; sup market residual on the path: ${r.supMarketResidual.toExponential(3)}; last pass change of mean assets: ${r.passChange.toExponential(2)}`, '');
+  return lines;
 }

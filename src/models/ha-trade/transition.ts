@@ -251,8 +251,11 @@ function cpuNow(): number {
   return (u.user + u.system) / 1e6;
 }
 
-/** The quasi-Newton matrix: sequence-space Jacobian of the residuals at the new steady state, T nU x T nU. */
-function sequenceJacobian(st: Setup): Float64Array {
+/**
+ * The quasi-Newton matrix: sequence-space Jacobian of the residuals at the new steady state, T nU x T nU
+ * (also the transition DEQN's market-clearing correction, ha-trade-transition-deqn/clearing.ts).
+ */
+export function sequenceJacobian(st: Setup): Float64Array {
   const { econ, lay, T } = st;
   const { M, nU } = lay;
   const nO = outcomeCount(M);
