@@ -1,6 +1,8 @@
 // `deqn train <config.json>`: a training run with progress, TensorBoard logs in runs/<id>/ and
-// checkpoints in checkpoints/<id>/; `--resume <id>` continues a run from its latest checkpoint.
+// checkpoints in checkpoints/<id>/; `--resume <id>` continues a run from its latest checkpoint;
+// `--init-from <checkpoint>` starts a new run (a fine-tune) from another checkpoint's weights.
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { initBackend } from '../tensor/backend.ts';
 import { loadRunConfig } from '../io/run-config.ts';
@@ -16,6 +18,7 @@ interface TrainOptions {
   seed?: string;
   episodes?: string;
   resume?: string;
+  initFrom?: string;
   backend?: string;
   checkpoints: string;
   runs: string;
@@ -35,6 +38,7 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'override the config seed')
     .option('--episodes <n>', 'override the number of episodes (with --resume: the new total)')
     .option('--resume <run-id>', 'continue run <run-id> from its latest checkpoint')
+    .option('--init-from <checkpoint>', 'fine-tune: start the network from this checkpoint\'s weights (fresh optimizer, panel and episode count under the config\'s schedule)')
     .option('--backend <name>', 'tensor backend: tensorflow-gpu, tensorflow, wasm, cpu')
     .option('--checkpoints <dir>', 'where run checkpoints live', 'checkpoints')
     .option('--runs <dir>', 'where TensorBoard logs live', 'runs')
@@ -48,8 +52,8 @@ async function openRun(configFile: string | undefined, opts: TrainOptions): Prom
   const where: RunLocations = { checkpointsRoot: opts.checkpoints, runsRoot: opts.runs };
   const episodes = integerOption('--episodes', opts.episodes, 1);
   if (opts.resume !== undefined) {
-    if (configFile !== undefined || opts.seed !== undefined || opts.name !== undefined) {
-      throw new UsageError('--resume continues a run with its saved config; do not pass a config file, --seed or --name with it');
+    if (configFile !== undefined || opts.seed !== undefined || opts.name !== undefined || opts.initFrom !== undefined) {
+      throw new UsageError('--resume continues a run with its saved config; do not pass a config file, --seed, --name or --init-from with it');
     }
     await initBackend(opts.backend);
     return TrainingRun.resume(opts.resume, where, episodes);
@@ -60,7 +64,8 @@ async function openRun(configFile: string | undefined, opts: TrainOptions): Prom
   if (seed !== undefined) config.seed = seed;
   if (episodes !== undefined) config.training.episodes = episodes;
   await initBackend(opts.backend);
-  return TrainingRun.create(config, opts.name ?? defaultRunId(configFile), where);
+  if (opts.initFrom !== undefined && !existsSync(opts.initFrom)) throw new UsageError(`--init-from ${opts.initFrom}: no such checkpoint directory`);
+  return TrainingRun.create(config, opts.name ?? defaultRunId(configFile), where, opts.initFrom);
 }
 
 async function executeRun(run: TrainingRun): Promise<void> {

@@ -1,7 +1,7 @@
 // A training run on disk: builds the model, network and trainer from a config (or a checkpoint),
 // runs episodes, logs scalars to TensorBoard and writes checkpoints. The CLI (train, evaluate) and
 // the benchmarks drive runs through this module; the engine in src/deqn knows nothing of files.
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tf } from '../tensor/backend.ts';
 import { Rng } from '../tensor/rng.ts';
@@ -42,14 +42,26 @@ export class TrainingRun {
     this.trainer = new Trainer(this.model, this.net, config.training, config.seed, rng);
   }
 
-  /** A new run; refuses to overwrite an existing run directory. */
-  static create(config: RunConfig, runId: string, where: RunLocations = DEFAULT_LOCATIONS): TrainingRun {
+  /**
+   * A new run; refuses to overwrite an existing run directory. With `initFrom` (a checkpoint
+   * directory or snapshot) the network starts from that checkpoint's weights instead of a random
+   * draw: a fine-tune under the new config's schedule and panel. Everything else starts fresh (episode
+   * counter, Adam moments, simulated states, Rng), so the config's learning-rate schedule runs from its
+   * first episode; the source is recorded in <run>/init-from.json.
+   */
+  static create(config: RunConfig, runId: string, where: RunLocations = DEFAULT_LOCATIONS, initFrom?: string): TrainingRun {
     const runDir = resolve(where.checkpointsRoot, runId);
     if (existsSync(runDir)) {
       throw new UsageError(`run "${runId}" already exists in ${where.checkpointsRoot}/; continue it with --resume ${runId} or choose another --name`);
     }
+    const source = initFrom === undefined ? undefined : readSnapshot(initFrom);
     const run = new TrainingRun(runId, config, runDir, Rng.fromSeed(config.seed));
+    if (source) run.initialiseWeights(source, config.model);
     writeRunConfig(runDir, config);
+    if (source) {
+      const record = { source: resolve(source.dir), sourceRunId: source.manifest.runId, sourceEpisode: source.episode, sourceGitRevision: source.manifest.gitRevision };
+      writeFileSync(join(runDir, 'init-from.json'), JSON.stringify(record, null, 2) + '\n');
+    }
     run.trainer.burnIn();
     run.openLogger(where);
     return run;
@@ -96,6 +108,17 @@ export class TrainingRun {
     this.trainer.rng = Rng.fromState(snap.rngState);
     this.trainer.simulator.states = snap.simulationStates.values;
     this.trainer.episode = snap.episode;
+  }
+
+  /** Network weights from another run's snapshot (model and shapes must match this run's config). */
+  private initialiseWeights(snap: LoadedSnapshot, model: string): void {
+    if (snap.manifest.model !== model) throw new UsageError(`--init-from ${snap.dir}: checkpoint is of model "${snap.manifest.model}", the config trains "${model}"`);
+    const expected = this.net.variables.map((v) => v.shape.join('x')).join(',');
+    const found = snap.weights.map((w) => w.shape.join('x')).join(',');
+    if (expected !== found) {
+      throw new UsageError(`--init-from ${snap.dir}: checkpoint weights (${found}) do not match the network of the config (${expected}); network.hidden, activation and the model's inputs must be the same`);
+    }
+    this.net.setWeightValues(snap.weights.map((w) => w.values));
   }
 
   private openLogger(where: RunLocations): void {

@@ -26,7 +26,7 @@ import { choiceResidualsAt, chosenMask, chosenResiduals } from './residuals.ts';
 import { tatonnement } from './market.ts';
 import { solveNetwork } from './solution.ts';
 import { decodePrices } from './world.ts';
-import { drawPolicy, initialPanel, lanePriceRaw, panelShape, setLanePolicy, simulatePeriod, writePrices, type PanelShape } from './panel.ts';
+import { chooseVariety, drawPolicy, initialPanel, lanePriceRaw, panelShape, policiesOf, setLanePolicy, simulatePeriod, writePrices, type PanelShape } from './panel.ts';
 import { parseParams, type HaTradeDeqnParams } from './params.ts';
 import type { HaTradeConfig } from '../ha-trade/config.ts';
 
@@ -172,8 +172,9 @@ function trainEpisode(model: HaTradeDeqn, world: World, lay: Layout, k: Constant
       const size = Math.min(batchSize, trainRows - start);
       const rows = new Float32Array(size * d);
       for (let r = 0; r < size; r++) rows.set(pool.subarray(order[start + r] * d, (order[start + r] + 1) * d), r * d);
-      // Each row trains one variety drawn uniformly, so rarely chosen varieties are trained as much.
-      const variety = params.allVarieties ? undefined : Int32Array.from({ length: size }, () => Math.floor(rng.uniform() * world.M));
+      // Each row trains one variety: drawn uniformly (rarely chosen varieties trained as much) or from
+      // the household's choice probabilities (params.varietyDraw).
+      const variety = params.allVarieties ? undefined : drawVarieties(world, lay, k, net, rows, size, params.varietyDraw, rng);
       const stats = tf.tidy(() => {
         const batch = tf.tensor2d(rows, [size, d]);
         let euler: tf.Tensor = tf.zeros([1]);
@@ -213,6 +214,13 @@ function trainEpisode(model: HaTradeDeqn, world: World, lay: Layout, k: Constant
 }
 
 export type { Policy };
+
+/** One variety per row: uniform, or drawn with the row's choice probabilities under the current network. */
+export function drawVarieties(world: World, lay: Layout, k: Constants, net: Mlp, rows: Float32Array, size: number, how: HaTradeDeqnParams['varietyDraw'], rng: Rng): Int32Array {
+  if (how === 'uniform') return Int32Array.from({ length: size }, () => Math.floor(rng.uniform() * world.M));
+  const { pi } = policiesOf(world, lay, k, net, rows, size);
+  return Int32Array.from({ length: size }, (_, r) => chooseVariety(pi, r * world.M, world.M, rng.uniform()));
+}
 
 /** Market residuals of `lanes` on the networks' stationary distributions and the price network's target raw output. */
 function marketTargets(model: HaTradeDeqn, world: World, lay: Layout, net: Mlp, params: HaTradeDeqnParams, states: Float32Array, shape: PanelShape, lanes: number[], cache: Map<number, Float64Array[]>) {

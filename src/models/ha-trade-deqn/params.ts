@@ -76,6 +76,15 @@ export const HaTradeDeqnParamsSchema = z
       .default({ wage: 1, R: 0.03, rebate: 1, wageUnits: 'world' }),
     /** Train the residuals of every variety at every row (default: one variety per row, drawn uniformly). */
     allVarieties: z.boolean().default(false),
+    /**
+     * How the one trained variety of a row is drawn (without allVarieties): "uniform" (each variety as
+     * often, so rarely chosen ones are trained as much) or "choice" (from the household's own choice
+     * probabilities, so the residuals are weighted as the varieties enter aggregate savings). Why
+     * "choice" for fine-tuning: with import shares of ~5 % the uniform draw spends half the Euler
+     * loss on the import variety, whose savings carry ~5 % of the bond market, and the equilibrium R
+     * (hence welfare) is set by the home variety's savings.
+     */
+    varietyDraw: z.enum(['uniform', 'choice']).default('uniform'),
     /** Hidden widths of the price network (a tower of the policy inputs beside the household network). */
     priceNetwork: z.object({ hidden: z.array(z.number().int().min(1).max(4096)).min(1).max(8) }).strict().default({ hidden: [32, 32] }),
   })

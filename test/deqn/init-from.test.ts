@@ -1,0 +1,59 @@
+// Fine-tuning a run from another run's checkpoint (TrainingRun.create with initFrom, `deqn train
+// --init-from`): the new run starts from the source's weights exactly, with a fresh optimizer and
+// episode count, records its source, and refuses a checkpoint whose network does not match.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../../src/tensor/backend.ts';
+import { loadRunConfig, type RunConfig } from '../../src/io/run-config.ts';
+import { TrainingRun, type RunLocations } from '../../src/run/training-run.ts';
+import { UsageError } from '../../src/io/errors.ts';
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+function smallConfig(episodes: number, hidden?: number[]): RunConfig {
+  const config = loadRunConfig('models/olg-analytic.json');
+  config.training = { ...config.training, episodes, paths: 64, periodsPerEpisode: 4, batchSize: 32, stopAt: undefined };
+  config.checkpoint = { every: 2, keep: 2 };
+  if (hidden) config.network = { ...config.network, hidden };
+  return config;
+}
+
+function locations(): RunLocations {
+  const root = mkdtempSync(join(tmpdir(), 'deqn-init-from-'));
+  return { checkpointsRoot: join(root, 'checkpoints') };
+}
+
+describe('a run initialised from another run\'s checkpoint', () => {
+  it('starts from the source weights exactly, at episode 0 with a fresh optimizer, and records its source', async () => {
+    const where = locations();
+    const source = TrainingRun.create(smallConfig(4), 'source', where);
+    await source.train(() => {});
+    const weights = source.net.weightValues().map((w) => Array.from(w));
+    source.dispose();
+
+    const tuned = TrainingRun.create({ ...smallConfig(2), seed: 9 }, 'tuned', where, join(where.checkpointsRoot, 'source'));
+    expect(tuned.net.weightValues().map((w) => Array.from(w))).toEqual(weights);
+    expect(tuned.trainer.episode).toBe(0);
+    expect(tuned.trainer.adam.iterations).toBe(0);
+    const record = JSON.parse(readFileSync(join(where.checkpointsRoot, 'tuned', 'init-from.json'), 'utf8'));
+    expect(record).toMatchObject({ sourceRunId: 'source', sourceEpisode: 4 });
+    await tuned.train(() => {});
+    expect(tuned.trainer.episode).toBe(2);
+    expect(tuned.net.weightValues().map((w) => Array.from(w))).not.toEqual(weights);
+    tuned.dispose();
+  }, 60_000);
+
+  it('refuses a checkpoint whose network shapes differ from the config, before writing the run', async () => {
+    const where = locations();
+    const source = TrainingRun.create(smallConfig(2), 'source', where);
+    await source.train(() => {});
+    source.dispose();
+    const config = smallConfig(2, [7]);
+    expect(() => TrainingRun.create(config, 'tuned', where, join(where.checkpointsRoot, 'source'))).toThrow(UsageError);
+    expect(existsSync(join(where.checkpointsRoot, 'tuned'))).toBe(false);
+  }, 60_000);
+});
