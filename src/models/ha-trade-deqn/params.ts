@@ -80,9 +80,9 @@ export const HaTradeDeqnParamsSchema = z
      * How the one trained variety of a row is drawn (without allVarieties): "uniform" (each variety as
      * often, so rarely chosen ones are trained as much) or "choice" (from the household's own choice
      * probabilities, so the residuals are weighted as the varieties enter aggregate savings). Why
-     * "choice" for fine-tuning: with import shares of ~5 % the uniform draw spends half the Euler
-     * loss on the import variety, whose savings carry ~5 % of the bond market, and the equilibrium R
-     * (hence welfare) is set by the home variety's savings.
+     * "choice" for fine-tuning: the import variety is chosen with probability ~5 % in the two-country
+     * economy (10 % of spending), so the uniform draw spends half the Euler loss on savings that carry
+     * ~5 % of the bond market, while the equilibrium R (hence welfare) is set by the home variety's.
      */
     varietyDraw: z.enum(['uniform', 'choice']).default('uniform'),
     /** Hidden widths of the price network (a tower of the policy inputs beside the household network). */
