@@ -14,7 +14,7 @@ import { featuresOf, inputsOf } from './layout.ts';
 import { householdBlock, continuationOffset, valueScaleOf, C_SCALE } from './household.ts';
 import { simulatePeriod, chooseVariety } from './panel.ts';
 import { priceSet, gridStates, type NetworkEquilibrium } from './solution.ts';
-import { clearMarkets } from './clearing.ts';
+import { clearMarkets, type ClearingOptions } from './clearing.ts';
 import { decodePrices } from './world.ts';
 import { networkWelfare, tauInterpolant, utilitarianGain, type TauInterpolant } from './welfare.ts';
 import type { HaTradeDeqn } from './index.ts';
@@ -26,7 +26,9 @@ export function referenceAt(world: World, x: ArrayLike<number>, guess?: HaTradeE
   // Cold starts use the config's starting point and method (the 19-country calibration needs its
   // initialWages and Broyden; a Newton step from unit wages there diverges).
   const initial = guess ? { wages: guess.wages, R: guess.R as number, rebates: guess.rebates } : { wages: solver.initialWages, R: solver.initialR as number | undefined };
-  return withSummary(econ, solveEconomy(econ, { method: guess ? 'newton' : solver.method, tol: solver.tolerance, initial }));
+  // Warm starts keep the config's method too: Newton at 19 countries rebuilds a 37-column
+  // finite-difference Jacobian of world evaluations every iteration (~2 min each), Broyden does not.
+  return withSummary(econ, solveEconomy(econ, { method: solver.method, tol: solver.tolerance, initial }));
 }
 
 /** The reference's values at tau nodes: household problems with resources scaled by tau at the baseline prices (§C.5). */
@@ -77,13 +79,13 @@ export interface PointComparison {
 const relErr = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
 /** Compares the network's equilibrium at each policy with the reference (welfare relative to the first point). */
-export function compareAtPoints(model: HaTradeDeqn, net: Mlp, points: ArrayLike<number>[]): PointComparison[] {
+export function compareAtPoints(model: HaTradeDeqn, net: Mlp, points: ArrayLike<number>[], clearing: ClearingOptions = {}): PointComparison[] {
   const { world } = model;
   const M = world.M;
   const baseRef = referenceAt(world, points[0]);
   const grid = world.config.assets.points; // the reference grid, so CE by state compares state by state
   // The networks' equilibrium: the household network's markets cleared, from the price network's prices (clearing.ts).
-  const baseNet = clearMarkets(model, net, points[0], { points: grid });
+  const baseNet = clearMarkets(model, net, points[0], { ...clearing, points: grid });
   // tau nodes spanning the welfare changes of the box (a few %), so CEs are interpolated, not extrapolated.
   const interp = tauInterpolant(model, net, baseNet, [0.95, 1.05], 5);
   // The reference's values at the same tau nodes (household problems with scaled resources, §C.5).
@@ -91,7 +93,7 @@ export function compareAtPoints(model: HaTradeDeqn, net: Mlp, points: ArrayLike<
   const epsilon = world.config.analysis.acrElasticity ?? 1 / world.config.preferences.sigmaEps;
   return points.map((x, p) => {
     const ref = p === 0 ? baseRef : referenceAt(world, x, baseRef);
-    const net1 = p === 0 ? baseNet : clearMarkets(model, net, x, { points: grid, initialMass: baseNet.mass });
+    const net1 = p === 0 ? baseNet : clearMarkets(model, net, x, { ...clearing, points: grid, initialMass: baseNet.mass });
     const guess = decodePrices(world, net1.networkRaw);
     let wageError = 0;
     let RError = 0;
