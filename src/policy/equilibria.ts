@@ -14,6 +14,8 @@ export interface OptimizerSettings {
   learningRate: number;
   /** L-BFGS-B: largest change of any instrument in one iteration (keeps trial policies near accepted ones). */
   maxStep?: number;
+  /** L-BFGS-B: reject trials that gain more than this multiple of their first-order prediction (jumps; see lbfgsb.ts). */
+  maxDecreaseRatio?: number;
   /** Called after every iteration with the objective being maximised and the projected-gradient norm / step. */
   onIteration?: (iteration: number, objective: number, measure: number) => void;
 }
@@ -59,7 +61,7 @@ export function maximizeOver(
   const res =
     settings.method === 'adam'
       ? minimizeAdam(fg, x0, lo, hi, { learningRate: settings.learningRate, maxIterations: settings.maxIterations, stepTol: settings.tolerance, onIteration })
-      : minimizeBounded(fg, x0, lo, hi, { maxIterations: settings.maxIterations, gradientTol: settings.tolerance, maxStep: settings.maxStep, onIteration });
+      : minimizeBounded(fg, x0, lo, hi, { maxIterations: settings.maxIterations, gradientTol: settings.tolerance, maxStep: settings.maxStep, maxDecreaseRatio: settings.maxDecreaseRatio, onIteration });
   const out = Float64Array.from(a);
   coords.forEach((k, c) => (out[k] = res.x[c]));
   return { ...res, a: out, welfare: objective.welfare(out) };

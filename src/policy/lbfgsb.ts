@@ -62,6 +62,13 @@ export interface BoundedMinimizeOptions {
   predictedDecreaseTol?: number;
   /** Consecutive iterations the predicted-decrease rule needs (default 3). */
   predictedPatience?: number;
+  /**
+   * A line-search trial whose decrease exceeds this multiple of the decrease its gradient predicts
+   * (−gᵀΔx) is a failed trial, like one without sufficient decrease: the objective jumped there (e.g. an
+   * equilibrium selected by continuation crossed a fold of its branch onto another branch), and accepting
+   * it would make the path depend on which side of a discontinuity a trial happens to land (default: off).
+   */
+  maxDecreaseRatio?: number;
   onIteration?: (it: number, value: number, projectedGradient: number, info: IterationInfo) => void;
 }
 
@@ -223,7 +230,8 @@ export function minimizeBounded(
       evaluations++;
       let decrease = 0;
       for (let k = 0; k < n; k++) decrease += g[k] * (xt[k] - x[k]);
-      if (Number.isFinite(r.value) && r.value <= f + 1e-4 * decrease) {
+      const jumped = opts.maxDecreaseRatio !== undefined && f - r.value > opts.maxDecreaseRatio * -decrease + 1e-12 * scaleOf(f);
+      if (Number.isFinite(r.value) && r.value <= f + 1e-4 * decrease && !jumped) {
         xNew = xt;
         fNew = r.value;
         gNew = r.gradient;

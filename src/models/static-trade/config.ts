@@ -136,6 +136,21 @@ export const configSchema = z
           .optional(),
         /** Polish the quasi-Newton optimum by Newton's method on its first-order conditions (finite-difference Hessian). */
         newton: z.boolean().default(false),
+        /**
+         * The polish: 'foc' Newton's method on the first-order conditions (src/policy/nash-newton.ts; any
+         * stationary point), or 'trust-region' (src/policy/trust-newton.ts): trust-region Newton on the world
+         * objective itself, every accepted step raises it, a trial that lowers it (e.g. across a fold of the
+         * selected equilibrium branch) shrinks the radius and, if it lost far more than predicted (a cliff),
+         * blocks that direction for a few steps; saddles are left along their positive curvature; instruments
+         * at a bound may leave it when the model's step moves them inward. newtonMaxIterations counts its trial steps.
+         */
+        newtonMethod: z.enum(['foc', 'trust-region']).default('foc'),
+        /**
+         * Trials that gain more than this multiple of what the optimiser's local model predicts (quasi-Newton:
+         * the gradient's −gᵀs; trust region: the quadratic model) are rejected as jumps onto another
+         * equilibrium branch, like trials that gain too little (default: off, any rise is accepted).
+         */
+        jumpRatio: z.number().min(1, 'must be >= 1 (a multiple of the predicted gain, e.g. 4), or leave it out').optional(),
         newtonTolerance: z.number().positive().default(1e-7),
         newtonMaxIterations: z.number().int().min(1).default(20),
       })

@@ -12,6 +12,7 @@ import { counterfactualPolicy } from './scenarios.ts';
 import { bestResponse, nashEquilibrium, cooperativeOptimum, type OptimizerSettings } from '../../policy/equilibria.ts';
 import { hybridNash, globalNash, worldObjective, type DeviationCheck, type GlobalNashRound } from '../../policy/nash.ts';
 import { nashNewton } from '../../policy/nash-newton.ts';
+import { maximizeTrustNewton, DEFAULT_TRUST_NEWTON } from '../../policy/trust-newton.ts';
 
 export const pct = (logW: number) => 100 * Math.expm1(logW);
 
@@ -226,12 +227,32 @@ function optimizeWithModel(model: StaticTradeModel, c: LoadedConfig, req: Optimi
       req.mode === 'unilateral'
         ? bestResponse(problem, start, players[0], optimizer)
         : coopIterations > 0
-          ? cooperativeOptimum(problem, start, { ...optimizer, maxIterations: coopIterations }, weights)
+          ? cooperativeOptimum(problem, start, { ...optimizer, maxIterations: coopIterations, maxDecreaseRatio: config.cooperative.jumpRatio }, weights)
           : { a: start, converged: false, iterations: 0, reason: 'no quasi-Newton iterations' };
     a = res.a;
     converged = res.converged;
     req.progress?.(`optimiser stopped after ${res.iterations} iterations: ${res.reason}`);
-    if (req.mode === 'cooperative' && config.cooperative.newton) {
+    if (req.mode === 'cooperative' && config.cooperative.newton && config.cooperative.newtonMethod === 'trust-region') {
+      const co = config.cooperative;
+      const polish = maximizeTrustNewton(problem, weights, a, { ...DEFAULT_TRUST_NEWTON, tolerance: co.newtonTolerance, maxIterations: co.newtonMaxIterations, finiteDifferenceStep: config.nash.finiteDifferenceStep, maxRatio: co.jumpRatio, releaseBounds: true }, req.progress);
+      a = polish.a;
+      converged = polish.converged;
+      nashCertificate = {
+        residualByPlayer: { World: polish.residual },
+        ownHessianMaxEigenvalue: { World: polish.maxEigenvalue },
+        flatDirections: { World: polish.flatDirections },
+        reason: `${polish.reason} (trust-region Newton: ${polish.iterations.length} trial steps, ${polish.rejected} rejected, ${polish.hessians} finite-difference Hessians${polish.hessianAtFinalPoint ? ', the last at the final point' : ''})`,
+      };
+      for (const it of polish.iterations) {
+        if (!it.accepted) continue;
+        iterations.push(iterations.length + 1);
+        objective.push(it.value);
+        measure.push(it.residual);
+      }
+      iterations.push(iterations.length + 1);
+      objective.push(polish.value);
+      measure.push(polish.residual);
+    } else if (req.mode === 'cooperative' && config.cooperative.newton) {
       const co = config.cooperative;
       const polish = nashNewton(worldObjective(problem, weights), a, { tolerance: co.newtonTolerance, maxIterations: co.newtonMaxIterations, finiteDifferenceStep: config.nash.finiteDifferenceStep, maxStep: 0.5 }, req.progress);
       a = polish.a;
