@@ -8,7 +8,7 @@ import { tf } from '../../tensor/backend.ts';
 import { solveEquilibrium, type HaTradeEquilibrium } from '../ha-trade/index.ts';
 import { loadConfig } from '../ha-trade/config.ts';
 import { predictWages } from '../ha-trade/predict.ts';
-import { prepareTransition, solveTransition, startValuesAlong, type TransitionPath } from '../ha-trade/transition.ts';
+import { hasRebateUnknowns, prepareTransition, solveTransition, startValuesAlong, type TransitionPath } from '../ha-trade/transition.ts';
 import { transitionWelfare, utilitarianEquivalent } from '../ha-trade/transition-welfare.ts';
 import { networkPath, type NetworkPath } from './path.ts';
 import { clearingJacobian, clearPath, type ClearingIteration } from './clearing.ts';
@@ -45,8 +45,10 @@ export interface PathAccuracy {
     exactHouseholdsAtNetworkPrices: number[];
     reference: { transition: number[]; steadyState: number[] };
   };
-  /** Mass-weighted mean |relative Euler error| of interior households at dates 0, 1, 5, 20, T-1, and the sup market residual on the path. */
+  /** Mass-weighted mean |relative Euler error| of interior households at dates 0, 1, 5, 20, T-1 (residuals as the checkpoint was trained), and the sup market residual on the path. */
   meanRelativeEuler: number;
+  /** Per country, the mass-weighted mean SIGNED relative Euler error at those dates, measured from the old EGM policy's own residual (the aggregate bias the bond market sees). */
+  signedEulerFromReference: number[];
   supMarketResidual: number;
   passChange: number;
 }
@@ -59,12 +61,17 @@ export interface ValidationResult extends PathAccuracy {
   cleared?: PathAccuracy & { jacobianAt: 'old' | 'new'; iterations: ClearingIteration[]; jacobianCpuSeconds: number; clearingCpuSeconds: number };
 }
 
-/** Mass-weighted mean |relative Euler error| (interior households, a' + phi > 1e-4) at a few dates of the path. */
-function pathEulerError(setup: TransitionSetup, nets: TransitionNetworks, path: ReturnType<typeof networkPath>): number {
+/**
+ * Mass-weighted mean |relative Euler error| and mean signed error (interior households, a' + phi > 1e-4)
+ * at a few dates of the path, with the residuals as `setup` measures them.
+ */
+function pathEulerError(setup: TransitionSetup, nets: TransitionNetworks, path: ReturnType<typeof networkPath>): { meanAbs: number; signed: number[] } {
   const T = setup.params.periods;
   const dates = [...new Set([0, 1, 5, 20, T - 1].filter((t) => t < T))];
   let num = 0;
   let den = 0;
+  const signed = new Float64Array(setup.M);
+  const denCountry = new Float64Array(setup.M);
   for (const t of dates) {
     const rows: Row[] = [];
     const weights: number[] = [];
@@ -87,11 +94,19 @@ function pathEulerError(setup: TransitionSetup, nets: TransitionNetworks, path: 
         const pi = path.dates[t].pi[r.country][(j * setup.nZ + r.z) * setup.nA + r.k];
         if (slack[b * setup.M + j] <= 1e-4) continue;
         num += weights[b] * pi * Math.abs(rel[b * setup.M + j]);
+        signed[r.country] += weights[b] * pi * rel[b * setup.M + j];
+        denCountry[r.country] += weights[b] * pi;
         den += weights[b] * pi;
       }
     });
   }
-  return num / Math.max(den, 1e-300);
+  return { meanAbs: num / Math.max(den, 1e-300), signed: Array.from(signed, (v, i) => v / Math.max(denCountry[i], 1e-300)) };
+}
+
+/** The same setup with Euler residuals measured from the old EGM policy's own (training.eulerOffset 'reference'). */
+function referenceMeasured(setup: TransitionSetup): TransitionSetup {
+  const ref: TransitionSetup = { ...setup, params: { ...setup.params, training: { ...setup.params.training, eulerOffset: 'reference' } }, eulerOffset: undefined };
+  return withEulerOffset(ref);
 }
 
 export function validateAgainstReference(setup: TransitionSetup, nets: TransitionNetworks, x: Float64Array, opts: { referencePeriods: number; passes: number; clearing?: { jacobianAt: 'old' | 'new'; tol?: number; maxIterations?: number } }): ValidationResult {
@@ -160,13 +175,15 @@ function pathAccuracy(setup: TransitionSetup, nets: TransitionNetworks, path: Ne
   const impactGapRef = Array.from({ length: M }, (_, i) => ref.wages[0][i] - next.wages[i]);
   const ce = (values: Float64Array[]) => values.map((v, i) => utilitarianEquivalent(oldEq.states[i], setup.massOld[i], v));
   // Exact households against the path's prices (the reference's unknown layout; date-T prices held).
-  const nU = M - 1 + 1 + M;
+  // (Without tariffs at either end the reference has no rebate unknowns: the rebates are zero.)
+  const withRebates = hasRebateUnknowns(reference.st);
+  const nU = M - 1 + 1 + (withRebates ? M : 0);
   const U = new Float64Array(reference.periods * nU);
   for (let t = 0; t < reference.periods; t++) {
     const d = at(t);
     for (let j = 0; j < M - 1; j++) U[t * nU + j] = d.prices.logRelative[j];
     U[t * nU + M - 1] = d.prices.Rnext;
-    for (let i = 0; i < M; i++) U[t * nU + M + i] = d.prices.rebates[i];
+    if (withRebates) for (let i = 0; i < M; i++) U[t * nU + M + i] = d.prices.rebates[i];
   }
   const exact = ce(startValuesAlong(reference.st, U));
   const market = priceTargets(setup, path);
@@ -179,7 +196,8 @@ function pathAccuracy(setup: TransitionSetup, nets: TransitionNetworks, path: Ne
     impactGapNet,
     impactGapRef,
     welfare: { network: { transition: ce(path.values[0]), steadyState: ce(path.values[T]) }, exactHouseholdsAtNetworkPrices: exact, reference: reference.welfare },
-    meanRelativeEuler: pathEulerError(setup, nets, path),
+    meanRelativeEuler: pathEulerError(setup, nets, path).meanAbs,
+    signedEulerFromReference: pathEulerError(referenceMeasured(setup), nets, path).signed,
     supMarketResidual: market.supResidual,
     passChange: path.passChange,
   };
@@ -215,6 +233,6 @@ function accuracyMarkdown(r: PathAccuracy, c: string[]): string[] {
     const w = r.welfare;
     lines.push(`| ${name} | ${f(w.network.transition[i], 4)} | ${f(w.network.steadyState[i], 4)} | ${f(w.network.transition[i] - w.network.steadyState[i], 4)} | ${f(w.exactHouseholdsAtNetworkPrices[i], 4)} | ${f(w.reference.transition[i], 4)} | ${f(w.reference.steadyState[i], 4)} | ${f(w.reference.transition[i] - w.reference.steadyState[i], 4)} |`);
   });
-  lines.push('', `mean relative Euler error (mass-weighted, interior): ${r.meanRelativeEuler.toExponential(3)}; sup market residual on the path: ${r.supMarketResidual.toExponential(3)}; last pass change of mean assets: ${r.passChange.toExponential(2)}`, '');
+  lines.push('', `mean relative Euler error (mass-weighted, interior): ${r.meanRelativeEuler.toExponential(3)}; signed by country, from the old EGM policy's residual: ${r.signedEulerFromReference.map((v) => v.toExponential(2)).join(', ')}; sup market residual on the path: ${r.supMarketResidual.toExponential(3)}; last pass change of mean assets: ${r.passChange.toExponential(2)}`, '');
   return lines;
 }
