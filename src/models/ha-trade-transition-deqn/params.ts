@@ -70,6 +70,15 @@ export const TransitionDeqnParamsSchema = z
          * (the first shipped checkpoint).
          */
         eulerOffset: z.enum(['none', 'reference']).default('none'),
+        /**
+         * Weight of the zero-change anchor: at the old policy and the old steady state, whose solution is
+         * known exactly (zero logit correction, the old prices), `batchSize` grid households' corrections
+         * per household step and the price network's output are pulled to zero (squared, added to the
+         * losses). Why: a uniform shift of everyone's consumption barely changes the Euler residuals (today's
+         * and tomorrow's consumption come from the same network), yet it moves the bond-clearing R; the
+         * shipped networks drift 12.8 bp in R after a ZERO change. 0 = off.
+         */
+        anchorWeight: z.number().min(0).default(0),
         /** Log every this many episodes. */
         logEvery: z.number().int().min(1).default(10),
       })

@@ -46,6 +46,8 @@ export interface TransitionSetup {
    * training.eulerOffset is 'reference' (train.ts, withEulerOffset).
    */
   eulerOffset?: Float64Array[];
+  /** Its mean per country over the old distribution and choice probabilities (interior households). */
+  eulerOffsetMean?: number[];
 }
 
 export const SHARE_FLOOR = 1e-6;

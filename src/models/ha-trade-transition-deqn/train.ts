@@ -18,7 +18,7 @@ import { Rng } from '../../tensor/rng.ts';
 import { UsageError } from '../../io/errors.ts';
 import { fischerBurmeister } from '../ha-trade-deqn/household.ts';
 import { gridBracket } from '../ha-trade-deqn/choices.ts';
-import { createNetworks, encodePrices, networkWeights, restFeatures, savingsShares, setNetworkWeights, householdDim, type TransitionNetworks } from './networks.ts';
+import { aggregateFeatures, createNetworks, decodePrices, encodePrices, networkWeights, restFeatures, savingsShares, setNetworkWeights, householdDim, type TransitionNetworks } from './networks.ts';
 import { dateMarkets, networkPath, type NetworkPath } from './path.ts';
 import { oldPolicy, type TransitionSetup } from './setup.ts';
 import { parseTransitionParams, type TransitionDeqnParams } from './params.ts';
@@ -198,11 +198,49 @@ export function withEulerOffset(setup: TransitionSetup): TransitionSetup {
   nets.household.dispose();
   nets.price.dispose();
   const offset = Array.from({ length: M }, () => new Float64Array(M * nZ * nA));
+  const num = new Float64Array(M);
+  const den = new Float64Array(M);
   rows.forEach((r, b) => {
-    for (let j = 0; j < M; j++) if (slack[b * M + j] > 1e-4) offset[r.country][(j * nZ + r.z) * nA + r.k] = rel[b * M + j];
+    for (let j = 0; j < M; j++) {
+      if (slack[b * M + j] <= 1e-4) continue;
+      const idx = (j * nZ + r.z) * nA + r.k;
+      offset[r.country][idx] = rel[b * M + j];
+      const w = path.dates[0].mass[r.country][r.z * nA + r.k] * path.dates[0].pi[r.country][idx];
+      num[r.country] += w * rel[b * M + j];
+      den[r.country] += w;
+    }
   });
   setup.eulerOffset = offset;
+  setup.eulerOffsetMean = Array.from(num, (v, i) => v / Math.max(den[i], 1e-300));
   return setup;
+}
+
+/**
+ * Inputs of the zero-change anchor (training.anchorWeight): every grid household's household-network
+ * features at the old policy, old steady state and old prices (a tensor [rows, householdDim]), and the
+ * aggregate state of that point repeated `periods + 1` times (one episode's weight in the price regression).
+ */
+function anchorRows(setup: TransitionSetup): { household: tf.Tensor2D; rows: number; priceAgg: Float32Array; aggDim: number } {
+  const { M, nZ, nA, econ } = setup;
+  const agg = aggregateFeatures(setup, setup.oldMoments, setup.oldR, oldPolicy(setup));
+  const prices = decodePrices(setup, new Float32Array(setup.priceDim));
+  const dim = householdDim(setup);
+  const rows = M * nZ * nA;
+  const data = new Float32Array(rows * dim);
+  let r = 0;
+  for (let i = 0; i < M; i++) {
+    for (let z = 0; z < nZ; z++) {
+      const rest = restFeatures(setup, z, i, agg, prices);
+      for (let k = 0; k < nA; k++, r++) {
+        data[r * dim] = econ.agrids[i][k] / setup.params.scales.assets;
+        data.set(rest, r * dim + 1);
+      }
+    }
+  }
+  const T1 = setup.params.periods + 1;
+  const priceAgg = new Float32Array(T1 * agg.length);
+  for (let t = 0; t < T1; t++) priceAgg.set(agg, t * agg.length);
+  return { household: tf.tensor2d(data, [rows, dim]), rows, priceAgg, aggDim: agg.length };
 }
 
 /** A policy point drawn uniformly from the configured box. */
@@ -256,6 +294,7 @@ export function train(setup: TransitionSetup, opts: { episodes?: number; trainer
   const cpu0 = cpuNow();
   const wall0 = performance.now();
   const replay: { agg: Float32Array; targets: Float32Array }[] = [];
+  const anchor = tp.anchorWeight > 0 ? anchorRows(setup) : undefined;
   for (let e = 0; e < episodes; e++) {
     const progress = episodes > 1 ? e / (episodes - 1) : 1;
     const decay = tp.finalLearningRateFactor + (1 - tp.finalLearningRateFactor) * 0.5 * (1 + Math.cos(Math.PI * progress));
@@ -265,6 +304,7 @@ export function train(setup: TransitionSetup, opts: { episodes?: number; trainer
     let relativeEuler = 0;
     for (let s = 0; s < tp.householdSteps; s++) {
       const rows = sampleRows(setup, rng, tp.batchSize, path, tp.massShare);
+      const anchorPick = anchor ? Int32Array.from({ length: tp.batchSize }, () => Math.floor(rng.uniform() * anchor.rows)) : undefined;
       const out = tf.tidy(() => {
         let fbAbs: tf.Tensor = tf.scalar(0);
         let relAbs: tf.Tensor = tf.scalar(0);
@@ -273,7 +313,10 @@ export function train(setup: TransitionSetup, opts: { episodes?: number; trainer
           fbAbs = tf.keep(tf.mean(tf.abs(r.fb)));
           const interior = tf.cast(tf.greater(r.slack, 1e-4), 'float32');
           relAbs = tf.keep(tf.div(tf.sum(tf.mul(interior, tf.abs(r.relative))), tf.maximum(tf.sum(interior), 1)));
-          return tf.mean(tf.square(r.fb)) as tf.Scalar;
+          const mse = tf.mean(tf.square(r.fb)) as tf.Scalar;
+          if (!anchor || !anchorPick) return mse;
+          const correction = nets.household.raw(tf.gather(anchor.household, anchorPick));
+          return tf.add(mse, tf.mul(tp.anchorWeight, tf.mean(tf.square(correction)))) as tf.Scalar;
         }, nets.household.variables);
         adamH.apply(nets.household.variables, nets.household.variables.map((v) => g.grads[v.name]), tp.householdLearningRate * decay);
         return [fbAbs, relAbs];
@@ -287,8 +330,10 @@ export function train(setup: TransitionSetup, opts: { episodes?: number; trainer
     // network to it alone drags its prices at every other policy point along (interference).
     replay.push(target);
     if (replay.length > tp.replayEpisodes) replay.shift();
-    const aggAll = concatenate(replay.map((r) => r.agg));
-    const targetAll = concatenate(replay.map((r) => r.targets));
+    // The anchor enters the price regression as one more episode of the old state with zero raw output.
+    const anchorEpisode = anchor ? [{ agg: anchor.priceAgg, targets: new Float32Array(anchor.priceAgg.length / anchor.aggDim * setup.priceDim) }] : [];
+    const aggAll = concatenate([...replay, ...anchorEpisode].map((r) => r.agg));
+    const targetAll = concatenate([...replay, ...anchorEpisode].map((r) => r.targets));
     let priceLoss = 0;
     const T1 = targetAll.length / setup.priceDim;
     for (let s = 0; s < tp.priceSteps; s++) {
@@ -309,6 +354,7 @@ export function train(setup: TransitionSetup, opts: { episodes?: number; trainer
   }
   adamH.dispose();
   adamP.dispose();
+  anchor?.household.dispose();
   return trainer;
 }
 

@@ -47,6 +47,8 @@ export interface PathAccuracy {
   };
   /** Mass-weighted mean |relative Euler error| of interior households at dates 0, 1, 5, 20, T-1 (residuals as the checkpoint was trained), and the sup market residual on the path. */
   meanRelativeEuler: number;
+  /** Per country, the old steady state's EGM policy's own mean relative Euler residual under the network's residual code (interpolation error; the 'reference' offset). */
+  referenceEulerOffset: number[];
   /** Per country, the mass-weighted mean SIGNED relative Euler error at those dates, measured from the old EGM policy's own residual (the aggregate bias the bond market sees). */
   signedEulerFromReference: number[];
   supMarketResidual: number;
@@ -187,6 +189,7 @@ function pathAccuracy(setup: TransitionSetup, nets: TransitionNetworks, path: Ne
   }
   const exact = ce(startValuesAlong(reference.st, U));
   const market = priceTargets(setup, path);
+  const measured = referenceMeasured(setup);
   return {
     periods,
     maxWageError,
@@ -197,7 +200,8 @@ function pathAccuracy(setup: TransitionSetup, nets: TransitionNetworks, path: Ne
     impactGapRef,
     welfare: { network: { transition: ce(path.values[0]), steadyState: ce(path.values[T]) }, exactHouseholdsAtNetworkPrices: exact, reference: reference.welfare },
     meanRelativeEuler: pathEulerError(setup, nets, path).meanAbs,
-    signedEulerFromReference: pathEulerError(referenceMeasured(setup), nets, path).signed,
+    signedEulerFromReference: pathEulerError(measured, nets, path).signed,
+    referenceEulerOffset: measured.eulerOffsetMean as number[],
     supMarketResidual: market.supResidual,
     passChange: path.passChange,
   };
@@ -233,6 +237,6 @@ function accuracyMarkdown(r: PathAccuracy, c: string[]): string[] {
     const w = r.welfare;
     lines.push(`| ${name} | ${f(w.network.transition[i], 4)} | ${f(w.network.steadyState[i], 4)} | ${f(w.network.transition[i] - w.network.steadyState[i], 4)} | ${f(w.exactHouseholdsAtNetworkPrices[i], 4)} | ${f(w.reference.transition[i], 4)} | ${f(w.reference.steadyState[i], 4)} | ${f(w.reference.transition[i] - w.reference.steadyState[i], 4)} |`);
   });
-  lines.push('', `mean relative Euler error (mass-weighted, interior): ${r.meanRelativeEuler.toExponential(3)}; signed by country, from the old EGM policy's residual: ${r.signedEulerFromReference.map((v) => v.toExponential(2)).join(', ')}; sup market residual on the path: ${r.supMarketResidual.toExponential(3)}; last pass change of mean assets: ${r.passChange.toExponential(2)}`, '');
+  lines.push('', `mean relative Euler error (mass-weighted, interior): ${r.meanRelativeEuler.toExponential(3)}; signed by country, from the old EGM policy's residual: ${r.signedEulerFromReference.map((v) => v.toExponential(2)).join(', ')} (that residual's own mean: ${r.referenceEulerOffset.map((v) => v.toExponential(2)).join(', ')}); sup market residual on the path: ${r.supMarketResidual.toExponential(3)}; last pass change of mean assets: ${r.passChange.toExponential(2)}`, '');
   return lines;
 }
