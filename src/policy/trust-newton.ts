@@ -39,6 +39,11 @@ export interface TrustNewtonSettings {
    * jumped up, e.g. onto another equilibrium branch: the model says nothing about it; default: off).
    */
   maxRatio?: number;
+  /**
+   * A finite-difference probe whose value differs from the gradient's prediction by more than this jumped
+   * (default 1e-7 · max(1, |f|); smooth probes differ by ½h²|H_kk|).
+   */
+  jumpTolerance?: number;
   /** A rejected trial that lost more than this multiple of the predicted rise marks a cliff (default 100). */
   cliffRatio?: number;
   /** Accepted steps for which a cliff direction stays blocked (default 5). */
@@ -84,6 +89,8 @@ export interface TrustNewtonResult {
   evaluations: number;
   hessians: number;
   rejected: number;
+  /** Hessian columns whose probes jumped on both sides (filled by symmetry), over all Hessians. */
+  unreliableColumns: number;
 }
 
 /** The quadratic model's Hessian on the free coordinates, its eigenbasis, whether it was built at the current point, rank-one updates since. */
@@ -174,10 +181,13 @@ export function maximizeTrustNewton(
   const cliffRatio = settings.cliffRatio ?? 100;
   const blockedLife = settings.blockedSteps ?? 5;
   let certificate: { max: number; flat: number } = { max: NaN, flat: 0 };
+  let unreliableColumns = 0;
 
   const build = (p: Point) => {
-    const H = finiteDifferenceHessian(objective, p, all, settings.finiteDifferenceStep, evaluate);
+    const jumpTolerance = settings.jumpTolerance ?? 1e-7 * Math.max(1, Math.abs(p.value));
+    const { H, unreliable } = finiteDifferenceHessian(objective, p, all, settings.finiteDifferenceStep, evaluate, jumpTolerance);
     hessians++;
+    unreliableColumns += unreliable;
     model = { free: all, H, eig: { values: [], vectors: [] }, fresh: true, age: 0 };
   };
 
@@ -286,6 +296,7 @@ export function maximizeTrustNewton(
     evaluations,
     hessians,
     rejected,
+    unreliableColumns,
   };
 }
 
@@ -373,36 +384,43 @@ function rankOneUpdate(model: QuadraticModel, s: Float64Array, y: Float64Array):
 }
 
 /**
- * Hessian of the objective on the free coordinates by forward differences of its gradient (stepping
- * inward at an upper bound, or the other way if a step has no equilibrium), symmetrised.
+ * Hessian of the objective on the coordinates `free` by forward differences of its gradient (stepping
+ * inward at an upper bound), symmetrised. A probe whose value moved by far more than its gradient
+ * predicts (|Δf − h g_k| > jumpTolerance: the objective jumped, e.g. the selected equilibrium crossed a
+ * fold between the point and the probe) would put garbage in its column; it is retried on the other side,
+ * and if that jumps too (or has no equilibrium) the column is taken from the other probes by symmetry,
+ * with a zero diagonal (a direction the model leaves alone). Returns the matrix and the coordinates so filled.
  */
-function finiteDifferenceHessian(objective: PolicyObjective, p: Point, free: number[], h: number, evaluate: (a: Float64Array) => Point | null): Float64Array {
+function finiteDifferenceHessian(objective: PolicyObjective, p: Point, free: number[], h: number, evaluate: (a: Float64Array) => Point | null, jumpTolerance: number): { H: Float64Array; unreliable: number } {
   const m = free.length;
   const H = new Float64Array(m * m);
+  const good = new Uint8Array(m);
   objective.localize?.(p.a);
   free.forEach((k, col) => {
     const forward = p.a[k] + h <= objective.upper[k] ? h : -h;
-    let step = forward;
-    let probe: Point | null = null;
-    for (const candidate of [forward, -forward]) {
+    for (const step of [forward, -forward]) {
       const a = Float64Array.from(p.a);
-      a[k] += candidate;
+      a[k] += step;
       if (a[k] < objective.lower[k] || a[k] > objective.upper[k]) continue;
-      probe = evaluate(a);
-      step = candidate;
-      if (probe) break;
+      const probe = evaluate(a);
+      if (!probe || Math.abs(probe.value - p.value - step * p.g[k]) > jumpTolerance) continue;
+      free.forEach((k2, row) => (H[row * m + col] = (probe.g[k2] - p.g[k2]) / step));
+      good[col] = 1;
+      break;
     }
-    if (!probe) throw new Error(`maximizeTrustNewton: no equilibrium at a finite-difference step of coordinate ${k}`);
-    free.forEach((k2, row) => (H[row * m + col] = (probe!.g[k2] - p.g[k2]) / step));
   });
+  let unreliable = 0;
   for (let r = 0; r < m; r++) {
+    if (!good[r]) unreliable++;
     for (let c = r + 1; c < m; c++) {
-      const v = 0.5 * (H[r * m + c] + H[c * m + r]);
+      // Both columns measured: the average; one: the measured one; neither: unknown (zero).
+      const v = good[r] && good[c] ? 0.5 * (H[r * m + c] + H[c * m + r]) : good[c] ? H[r * m + c] : good[r] ? H[c * m + r] : 0;
       H[r * m + c] = v;
       H[c * m + r] = v;
     }
+    if (!good[r]) H[r * m + r] = 0;
   }
-  return H;
+  return { H, unreliable };
 }
 
 /** Rows and columns `idx` of a row-major n×n matrix. */

@@ -106,6 +106,32 @@ describe('trust-region Newton maximisation', () => {
     expect(Math.abs(around.maxEigenvalue + 0.8)).toBeLessThan(1e-4);
   });
 
+  it('a finite-difference probe that jumps (a thin slab with another gradient next to the start) is retried on the other side', () => {
+    // f = −(x − 1)² − (y − 1)², except on the slab 0.3 < x < 0.3 + 2e-6 (the forward probe from x = 0.3
+    // with h = 1e-6 lands in it): value −10, gradient (50, −50), as on another equilibrium branch.
+    const inSlab = (a: Float64Array) => a[0] > 0.3 && a[0] < 0.3 + 2e-6;
+    const p: PolicyObjective = {
+      dimension: 2,
+      lower: new Float64Array(2).fill(-2),
+      upper: new Float64Array(2).fill(2),
+      players: ['World'],
+      owner: new Int32Array(2),
+      initial: () => Float64Array.of(0.3, 0),
+      welfare: (a) => Float64Array.of(inSlab(a) ? -10 : -((a[0] - 1) ** 2) - (a[1] - 1) ** 2),
+      gradient: (a, w) => (inSlab(a) ? Float64Array.of(50, -50) : Float64Array.of(-2 * (a[0] - 1), -2 * (a[1] - 1))).map((g) => g * w[0]),
+    };
+    const settings = { ...DEFAULT_TRUST_NEWTON, tolerance: 1e-9, initialRadius: 0.1, finiteDifferenceStep: 1e-6 };
+    const r = maximizeTrustNewton(p, one, p.initial(), settings);
+    expect(r.converged).toBe(true);
+    expect(r.unreliableColumns).toBe(0);
+    expect(Math.abs(r.a[0] - 1)).toBeLessThan(1e-8);
+    expect(Math.abs(r.a[1] - 1)).toBeLessThan(1e-8);
+    // Without the check (jumpTolerance ∞) the first Hessian has ∂²f/∂x² ≈ (50 − 1.4)/1e-6: the first step is wasted on it.
+    const blind = maximizeTrustNewton(p, one, p.initial(), { ...settings, jumpTolerance: Infinity });
+    expect(blind.iterations[0].accepted).toBe(false);
+    expect(r.iterations[0].accepted).toBe(true);
+  });
+
   it('started exactly at the saddle (zero gradient) it still escapes', () => {
     const p = saddleWithCliff();
     const r = maximizeTrustNewton(p, one, Float64Array.from([0, 0]), { ...DEFAULT_TRUST_NEWTON, tolerance: 1e-9, initialRadius: 0.5, finiteDifferenceStep: 1e-6 });
