@@ -17,7 +17,7 @@ export interface OptimizerSettings {
   /** L-BFGS-B: reject trials that gain more than this multiple of their first-order prediction (jumps; see lbfgsb.ts). */
   maxDecreaseRatio?: number;
   /** Called after every iteration with the objective being maximised and the projected-gradient norm / step. */
-  onIteration?: (iteration: number, objective: number, measure: number) => void;
+  onIteration?: (iteration: number, objective: number, measure: number, a?: Float64Array) => void;
 }
 
 export const DEFAULT_OPTIMIZER: OptimizerSettings = { method: 'lbfgsb', maxIterations: 200, tolerance: 1e-7, learningRate: 0.01, maxStep: 0.25 };
@@ -57,7 +57,13 @@ export function maximizeOver(
     return { value: -value, gradient: Float64Array.from(coords, (k) => -g[k]) };
   };
   const x0 = Float64Array.from(coords, (k) => a[k]);
-  const onIteration = settings.onIteration ? (it: number, v: number, m: number) => settings.onIteration!(it, -v, m) : undefined;
+  // The iterate as a full instrument vector (L-BFGS-B only; a copy).
+  const fullAt = (x: Float64Array) => {
+    const out = Float64Array.from(a);
+    coords.forEach((k, c) => (out[k] = x[c]));
+    return out;
+  };
+  const onIteration = settings.onIteration ? (it: number, v: number, m: number, info?: { x: Float64Array }) => settings.onIteration!(it, -v, m, info ? fullAt(info.x) : undefined) : undefined;
   const res =
     settings.method === 'adam'
       ? minimizeAdam(fg, x0, lo, hi, { learningRate: settings.learningRate, maxIterations: settings.maxIterations, stepTol: settings.tolerance, onIteration })

@@ -25,6 +25,12 @@ export interface PolicyObjective {
    * equilibrium Jacobian at a so that the nearby equilibrium and adjoint solves take few iterations.
    */
   localize?(a: Float64Array): void;
+  /**
+   * Optional: the evaluations about to be made near `a` (finite differences, short steps) must continue
+   * the equilibrium found at `a` itself, not one selected earlier at a nearby policy (e.g. a failed
+   * line-search trial that landed on another branch). A model with a single equilibrium can ignore it.
+   */
+  anchor?(a: Float64Array): void;
 }
 
 export function unitWeights(objective: PolicyObjective, player: number): Float64Array {

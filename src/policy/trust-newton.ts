@@ -167,6 +167,7 @@ export function maximizeTrustNewton(
   const first = evaluate(project(Float64Array.from(start), lower, upper));
   if (!first) throw new Error('maximizeTrustNewton: no equilibrium at the starting policy');
   let x: Point = first;
+  objective.anchor?.(x.a);
   let radius = settings.initialRadius;
   let model = null as QuadraticModel | null;
   const history: TrustNewtonIteration[] = [];
@@ -280,6 +281,7 @@ export function maximizeTrustNewton(
     const y = Float64Array.from(all, (k) => next!.g[k] - x.g[k]);
     rankOneUpdate(m, s, y);
     x = next!;
+    objective.anchor?.(x.a);
   }
   const final = model as QuadraticModel | null;
   const top = certificate;
@@ -395,6 +397,7 @@ function finiteDifferenceHessian(objective: PolicyObjective, p: Point, free: num
   const m = free.length;
   const H = new Float64Array(m * m);
   const good = new Uint8Array(m);
+  objective.anchor?.(p.a);
   objective.localize?.(p.a);
   free.forEach((k, col) => {
     const forward = p.a[k] + h <= objective.upper[k] ? h : -h;

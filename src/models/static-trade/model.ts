@@ -101,6 +101,18 @@ export class StaticTradeModel {
     this.settings.localRadius = radius;
   }
 
+  /**
+   * 'continuation': forget the selected equilibria within localRadius of `wedges` other than its own, so
+   * that policies near it continue from its equilibrium (and not from a neighbour's on another branch).
+   */
+  anchor(wedges: Wedges): void {
+    const key = policyKey(wedges);
+    for (let r = this.selected.length - 1; r >= 0; r--) {
+      const d = distance(key, this.selected[r].key);
+      if (d > 0 && d <= this.settings.localRadius) this.selected.splice(r, 1);
+    }
+  }
+
   /** The data's policy (all hats equal one at it, D1). */
   dataWedges(): Wedges {
     return dataWedges(this.base);

@@ -139,6 +139,12 @@ export class StaticTradePolicyProblem implements PolicyObjective {
     this.model.solver.refreshDense(eq.system, eq.z);
   }
 
+  /** Nearby policies continue from the equilibrium at a: other selections within localRadius of it are forgotten. */
+  anchor(a: Float64Array): void {
+    this.equilibrium(a);
+    this.model.anchor(this.wedges(a));
+  }
+
   welfare(a: Float64Array): Float64Array {
     return Float64Array.from(this.equilibrium(a).logWelfare);
   }

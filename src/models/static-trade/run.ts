@@ -163,11 +163,14 @@ function optimizeWithModel(model: StaticTradeModel, c: LoadedConfig, req: Optimi
   const problem = new StaticTradePolicyProblem(model, instrumentSpec(config, model, players, req.kinds));
   if (problem.dimension === 0) throw new UsageError('no instruments: check --instruments and instruments.subsidySectors');
   const iterations: number[] = [];
+  // The last quasi-Newton iterates (cooperative trust-region polish: a restart point off a fold).
+  const recentIterates: Float64Array[] = [];
   const objective: number[] = [];
   const measure: number[] = [];
   const optimizer: OptimizerSettings = {
     ...config.optimizer,
-    onIteration: req.mode === 'nash' ? undefined : (it, v, m) => {
+    onIteration: req.mode === 'nash' ? undefined : (it, v, m, at) => {
+      if (at) recentIterates.push(at), recentIterates.length > 10 && recentIterates.shift();
       iterations.push(it);
       objective.push(v);
       measure.push(m);
@@ -234,7 +237,14 @@ function optimizeWithModel(model: StaticTradeModel, c: LoadedConfig, req: Optimi
     req.progress?.(`optimiser stopped after ${res.iterations} iterations: ${res.reason}`);
     if (req.mode === 'cooperative' && config.cooperative.newton && config.cooperative.newtonMethod === 'trust-region') {
       const co = config.cooperative;
-      const polish = maximizeTrustNewton(problem, weights, a, { ...DEFAULT_TRUST_NEWTON, tolerance: co.newtonTolerance, maxIterations: co.newtonMaxIterations, finiteDifferenceStep: config.nash.finiteDifferenceStep, maxRatio: co.jumpRatio, releaseBounds: true }, req.progress);
+      const trustSettings = { ...DEFAULT_TRUST_NEWTON, tolerance: co.newtonTolerance, maxIterations: co.newtonMaxIterations, finiteDifferenceStep: config.nash.finiteDifferenceStep, maxRatio: co.jumpRatio, releaseBounds: true };
+      let polish = maximizeTrustNewton(problem, weights, a, trustSettings, req.progress);
+      if (!polish.converged && !polish.iterations.some((it) => it.accepted) && recentIterates.length > 1) {
+        // Not one step from where the quasi-Newton method stopped: a line search that fails there can mean
+        // the point sits at a fold, where every trial jumps. Start again from the oldest of its last iterates.
+        req.progress?.(`trust-region Newton made no step from the quasi-Newton end point (${polish.reason}); restarting from the iterate ${recentIterates.length - 1} iterations earlier`);
+        polish = maximizeTrustNewton(problem, weights, recentIterates[0], { ...trustSettings, maxIterations: Math.max(1, co.newtonMaxIterations - polish.iterations.length) }, req.progress);
+      }
       a = polish.a;
       converged = polish.converged;
       nashCertificate = {
