@@ -1,0 +1,78 @@
+// Why the transition DEQN's bond market pins R weakly: what a UNIFORM shift of every household's savings
+// does to the Euler residuals the household network is trained on versus the bond market the price network
+// clears. Zero-output networks reproduce the old steady state exactly (the old EGM policy, old prices); a
+// constant added to every logit correction (--shift, default -0.002: everyone saves a little less) moves mean
+// consumption, the mass-weighted signed Euler residual (measured from the old EGM policy's own residual,
+// training.eulerOffset 'reference') and the bond market at dates 0 and T, prices held at the old ones.
+//   npx tsx bench/ha-trade-transition-deqn-bias.ts [--config models/ha-trade-transition-deqn.json] [--shift -0.002] [--json]
+import { initBackend, tf } from '../src/tensor/backend.ts';
+import { Rng } from '../src/tensor/rng.ts';
+import { loadTransitionParams } from '../src/models/ha-trade-transition-deqn/params.ts';
+import { buildSetup, oldPolicy, type TransitionSetup } from '../src/models/ha-trade-transition-deqn/setup.ts';
+import { eulerResiduals, withEulerOffset, type Row } from '../src/models/ha-trade-transition-deqn/train.ts';
+import { createNetworks } from '../src/models/ha-trade-transition-deqn/networks.ts';
+import { dateMarkets, networkPath, type NetworkPath } from '../src/models/ha-trade-transition-deqn/path.ts';
+import { cpuSeconds, flag } from './args.ts';
+
+interface Row_ {
+  shift: number;
+  t: number;
+  meanConsumption: number;
+  signedEuler: number;
+  bondResidual: number;
+}
+
+function measure(setup: TransitionSetup, path: NetworkPath, nets: ReturnType<typeof createNetworks>, t: number, shift: number): Row_ {
+  const d = path.dates[t];
+  const { M, nZ, nA } = setup;
+  const rows: Row[] = [];
+  const mass: number[] = [];
+  for (let i = 0; i < M; i++) for (let z = 0; z < nZ; z++) for (let k = 0; k < nA; k++) {
+    const m = d.mass[i][z * nA + k];
+    if (m < 1e-10) continue;
+    rows.push({ t, country: i, z, k });
+    mass.push(m);
+  }
+  const [rel, slack] = tf.tidy(() => {
+    const r = eulerResiduals(setup, nets, path, rows);
+    return [r.relative.dataSync() as Float32Array, r.slack.dataSync() as Float32Array];
+  });
+  let num = 0;
+  let den = 0;
+  rows.forEach((r, b) => {
+    for (let j = 0; j < M; j++) {
+      if (slack[b * M + j] <= 1e-4) continue;
+      const w = mass[b] * d.pi[r.country][(j * nZ + r.z) * nA + r.k];
+      num += w * rel[b * M + j];
+      den += w;
+    }
+  });
+  let c = 0;
+  for (let i = 0; i < M; i++) for (let q = 0; q < d.c[i].length; q++) c += (d.mass[i][q % (nZ * nA)] * d.pi[i][q] * d.c[i][q]) / M;
+  return { shift, t, meanConsumption: c, signedEuler: num / den, bondResidual: dateMarkets(setup, d, path.tariffs).residuals[M - 1] };
+}
+
+await initBackend();
+const cpu0 = cpuSeconds();
+const params = loadTransitionParams(flag('config', 'models/ha-trade-transition-deqn.json'));
+const setup = withEulerOffset(buildSetup({ ...params, training: { ...params.training, eulerOffset: 'reference' } }));
+const shift = Number(flag('shift', '-0.002'));
+const out: Row_[] = [];
+for (const s of [0, shift]) {
+  const nets = createNetworks(setup, Rng.fromSeed(1));
+  const w = nets.household.weightValues();
+  w[w.length - 1].fill(s); // output bias: the same constant added to every logit correction
+  nets.household.setWeightValues(w);
+  const path = networkPath(setup, nets, oldPolicy(setup), 2);
+  for (const t of [0, setup.params.periods - 1]) out.push(measure(setup, path, nets, t, s));
+  nets.household.dispose();
+  nets.price.dispose();
+}
+if (process.argv.includes('--json')) process.stdout.write(JSON.stringify({ eulerOffsetMean: setup.eulerOffsetMean, rows: out, cpuSeconds: cpuSeconds() - cpu0 }) + '\n');
+else {
+  const base = out[0].meanConsumption;
+  process.stdout.write(`old EGM policy's own mean relative Euler residual under the network's residual code: ${(setup.eulerOffsetMean as number[]).map((v) => v.toExponential(2)).join(', ')}\n\n`);
+  process.stdout.write('| logit shift | date | mean consumption change | signed Euler residual (from EGM) | bond residual / world income |\n|---|---|---|---|---|\n');
+  for (const r of out) process.stdout.write(`| ${r.shift} | ${r.t} | ${((r.meanConsumption / base - 1) * 100).toFixed(4)} % | ${r.signedEuler.toExponential(2)} | ${r.bondResidual.toExponential(2)} |\n`);
+  process.stdout.write(`\n${(cpuSeconds() - cpu0).toFixed(1)} s CPU\n`);
+}
