@@ -229,7 +229,9 @@ export function simulatedEulerErrors(model: HaTradeDeqn, net: Mlp, eq: NetworkEq
   const errors: number[] = [];
   let fbSum = 0;
   let constrained = 0;
-  const chunk = 2000;
+  // Every row evaluates M varieties x nZ successors: ~40k network rows per chunk (2000 households at two
+  // countries; 19 countries at 2000 would need ~3 GB of wasm memory).
+  const chunk = Math.max(1, Math.floor(40000 / (M * nZ)));
   for (let start = 0; start < households; start += chunk) {
     const size = Math.min(chunk, households - start);
     const out = tf.tidy(() => {
