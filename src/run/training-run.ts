@@ -2,7 +2,7 @@
 // runs episodes, logs scalars to TensorBoard and writes checkpoints. The CLI (train, evaluate) and
 // the benchmarks drive runs through this module; the engine in src/deqn knows nothing of files.
 import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { tf } from '../tensor/backend.ts';
 import { Rng } from '../tensor/rng.ts';
 import { Mlp } from '../deqn/network.ts';
@@ -59,7 +59,7 @@ export class TrainingRun {
     if (source) run.initialiseWeights(source, config.model);
     writeRunConfig(runDir, config);
     if (source) {
-      const record = { source: resolve(source.dir), sourceRunId: source.manifest.runId, sourceEpisode: source.episode, sourceGitRevision: source.manifest.gitRevision };
+      const record = { source: relative(process.cwd(), resolve(source.dir)), sourceRunId: source.manifest.runId, sourceEpisode: source.episode, sourceGitRevision: source.manifest.gitRevision };
       writeFileSync(join(runDir, 'init-from.json'), JSON.stringify(record, null, 2) + '\n');
     }
     run.trainer.burnIn();
