@@ -20,16 +20,12 @@ import { createNetworks } from '../../src/models/ha-trade-transition-deqn/networ
 import { networkPath } from '../../src/models/ha-trade-transition-deqn/path.ts';
 import { eulerResiduals, train, withEulerOffset, type Row } from '../../src/models/ha-trade-transition-deqn/train.ts';
 import { clearingJacobian, clearPath } from '../../src/models/ha-trade-transition-deqn/clearing.ts';
+import { SMALL_TRANSITION_CONFIG } from './small-config.ts';
 
 const RAW = {
+  ...SMALL_TRANSITION_CONFIG,
   name: 'test-transition-deqn-clearing',
-  economy: 'models/ha-trade-two-country.json',
-  economySets: ['assets.points=40'],
-  policy: { tariffs: [{ importer: 'HOME', exporter: 'FOREIGN', range: [0, 0.3] }] },
-  periods: 12,
-  household: { hidden: [16, 16] },
-  price: { hidden: [8] },
-  training: { seed: 3, episodes: 2, householdSteps: 3, batchSize: 32, priceSteps: 3, eulerOffset: 'reference' },
+  training: { ...SMALL_TRANSITION_CONFIG.training, eulerOffset: 'reference' },
 };
 
 let setup: TransitionSetup;

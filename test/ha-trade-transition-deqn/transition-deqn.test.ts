@@ -20,17 +20,9 @@ import { buildSetup, oldPolicy, setupFrom, type TransitionSetup } from '../../sr
 import { createNetworks, networkWeights, widenPolicyInputs } from '../../src/models/ha-trade-transition-deqn/networks.ts';
 import { dateMarkets, networkPath } from '../../src/models/ha-trade-transition-deqn/path.ts';
 import { eulerResiduals, loadCheckpoint, restoreNetworks, saveCheckpoint, train, type Row } from '../../src/models/ha-trade-transition-deqn/train.ts';
+import { SMALL_TRANSITION_CONFIG } from './small-config.ts';
 
-const RAW = {
-  name: 'test-transition-deqn',
-  economy: 'models/ha-trade-two-country.json',
-  economySets: ['assets.points=40'],
-  policy: { tariffs: [{ importer: 'HOME', exporter: 'FOREIGN', range: [0, 0.3] }] },
-  periods: 12,
-  household: { hidden: [16, 16] },
-  price: { hidden: [8] },
-  training: { seed: 3, episodes: 2, householdSteps: 3, batchSize: 32, priceSteps: 3 },
-};
+const RAW = SMALL_TRANSITION_CONFIG;
 
 let params: TransitionDeqnParams;
 let setup: TransitionSetup;
