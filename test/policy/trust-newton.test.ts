@@ -14,18 +14,23 @@ import { symmetricEigen } from '../../src/policy/dense.ts';
  * f(x, y) = −x² + y²/2 − y⁴/4 − [y > 1.3] on [−1, 2]²: a saddle at (0, 0) (f = 0, curvatures −2 and +1),
  * maxima at (0, ±1) with f = 1/4 (curvatures −2, −2), and a drop of 1 for y > 1.3 (gradient unchanged).
  */
+/** A one-player ("World") objective on a box: welfare f, gradient g (scaled by the player weight). */
+function onePlayerObjective(lower: Float64Array, upper: Float64Array, start: number[], f: (a: Float64Array) => number, g: (a: Float64Array) => Float64Array): PolicyObjective {
+  return {
+    dimension: lower.length,
+    lower,
+    upper,
+    players: ['World'],
+    owner: new Int32Array(lower.length),
+    initial: () => Float64Array.from(start),
+    welfare: (a) => Float64Array.of(f(a)),
+    gradient: (a, w) => g(a).map((v) => v * w[0]),
+  };
+}
+
 function saddleWithCliff(jump: (y: number) => number = (y) => (y > 1.3 ? -1 : 0)): PolicyObjective {
   const f = (a: Float64Array) => -(a[0] ** 2) + a[1] ** 2 / 2 - a[1] ** 4 / 4 + jump(a[1]);
-  return {
-    dimension: 2,
-    lower: Float64Array.from([-1, -1]),
-    upper: Float64Array.from([2, 2]),
-    players: ['World'],
-    owner: new Int32Array(2),
-    initial: () => Float64Array.from([0.3, 0]),
-    welfare: (a) => Float64Array.of(f(a)),
-    gradient: (a, w) => Float64Array.from([-2 * a[0], a[1] - a[1] ** 3]).map((g) => w[0] * g),
-  };
+  return onePlayerObjective(Float64Array.from([-1, -1]), Float64Array.from([2, 2]), [0.3, 0], f, (a) => Float64Array.from([-2 * a[0], a[1] - a[1] ** 3]));
 }
 
 describe('trust-region Newton maximisation', () => {
@@ -82,16 +87,7 @@ describe('trust-region Newton maximisation', () => {
     // Maxima (±1, ±1) with f = 0.35; (1, 1) is reachable only by first moving x past 0.5.
     const cliff = (a: Float64Array) => (a[1] > 0.3 && a[0] < 0.5 ? -1 : 0);
     const f = (a: Float64Array) => a[1] ** 2 / 2 - a[1] ** 4 / 4 + 0.4 * (a[0] ** 2 / 2 - a[0] ** 4 / 4) + cliff(a);
-    const p: PolicyObjective = {
-      dimension: 2,
-      lower: new Float64Array(2).fill(-2),
-      upper: new Float64Array(2).fill(2),
-      players: ['World'],
-      owner: new Int32Array(2),
-      initial: () => Float64Array.of(0, 0.05),
-      welfare: (a) => Float64Array.of(f(a)),
-      gradient: (a, w) => Float64Array.of(0.4 * (a[0] - a[0] ** 3), a[1] - a[1] ** 3).map((g) => g * w[0]),
-    };
+    const p = onePlayerObjective(new Float64Array(2).fill(-2), new Float64Array(2).fill(2), [0, 0.05], f, (a) => Float64Array.of(0.4 * (a[0] - a[0] ** 3), a[1] - a[1] ** 3));
     const settings = { ...DEFAULT_TRUST_NEWTON, tolerance: 1e-9, initialRadius: 0.5, maxIterations: 100, finiteDifferenceStep: 1e-6 };
     // Without blocking (cliffRatio ∞): ever shorter steps into the cliff, the radius collapses at (0, 0.3).
     const creeping = maximizeTrustNewton(p, one, p.initial(), { ...settings, cliffRatio: Infinity });
@@ -110,16 +106,9 @@ describe('trust-region Newton maximisation', () => {
     // f = −(x − 1)² − (y − 1)², except on the slab 0.3 < x < 0.3 + 2e-6 (the forward probe from x = 0.3
     // with h = 1e-6 lands in it): value −10, gradient (50, −50), as on another equilibrium branch.
     const inSlab = (a: Float64Array) => a[0] > 0.3 && a[0] < 0.3 + 2e-6;
-    const p: PolicyObjective = {
-      dimension: 2,
-      lower: new Float64Array(2).fill(-2),
-      upper: new Float64Array(2).fill(2),
-      players: ['World'],
-      owner: new Int32Array(2),
-      initial: () => Float64Array.of(0.3, 0),
-      welfare: (a) => Float64Array.of(inSlab(a) ? -10 : -((a[0] - 1) ** 2) - (a[1] - 1) ** 2),
-      gradient: (a, w) => (inSlab(a) ? Float64Array.of(50, -50) : Float64Array.of(-2 * (a[0] - 1), -2 * (a[1] - 1))).map((g) => g * w[0]),
-    };
+    const p = onePlayerObjective(new Float64Array(2).fill(-2), new Float64Array(2).fill(2), [0.3, 0],
+      (a) => (inSlab(a) ? -10 : -((a[0] - 1) ** 2) - (a[1] - 1) ** 2),
+      (a) => (inSlab(a) ? Float64Array.of(50, -50) : Float64Array.of(-2 * (a[0] - 1), -2 * (a[1] - 1))));
     const settings = { ...DEFAULT_TRUST_NEWTON, tolerance: 1e-9, initialRadius: 0.1, finiteDifferenceStep: 1e-6 };
     const r = maximizeTrustNewton(p, one, p.initial(), settings);
     expect(r.converged).toBe(true);
@@ -144,16 +133,9 @@ describe('trust-region Newton maximisation', () => {
     const c = [10, 1, 1e-2, 1e-4, 1e-6];
     const target = [0.3, -0.2, 0.1, 0.05, 0.9];
     const upper = Float64Array.from([1, 1, 1, 1, 0.5]); // the last optimum lies past its bound: a* = 0.5
-    const p: PolicyObjective = {
-      dimension: 5,
-      lower: new Float64Array(5).fill(-1),
-      upper,
-      players: ['World'],
-      owner: new Int32Array(5),
-      initial: () => new Float64Array(5),
-      welfare: (a) => Float64Array.of(-c.reduce((s, ck, k) => s + ck * (a[k] - target[k]) ** 2, 0)),
-      gradient: (a, w) => Float64Array.from(c, (ck, k) => -2 * w[0] * ck * (a[k] - target[k])),
-    };
+    const p = onePlayerObjective(new Float64Array(5).fill(-1), upper, [0, 0, 0, 0, 0],
+      (a) => -c.reduce((s, ck, k) => s + ck * (a[k] - target[k]) ** 2, 0),
+      (a) => Float64Array.from(c, (ck, k) => -2 * ck * (a[k] - target[k])));
     const r = maximizeTrustNewton(p, one, p.initial(), { ...DEFAULT_TRUST_NEWTON, tolerance: 1e-12, initialRadius: 1, finiteDifferenceStep: 1e-6 });
     expect(r.converged).toBe(true);
     const expected = [0.3, -0.2, 0.1, 0.05, 0.5];
