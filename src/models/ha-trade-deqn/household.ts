@@ -17,9 +17,12 @@ export interface Constants {
   sigma: tf.Tensor2D;
   /** Quality shifter of the home variety, [nZ, M] (psi_i(z, i) at [z, i]). */
   quality: tf.Tensor2D;
+  /** Top of each country's reference asset grid amax_i [M, 1], and whether savings are capped there (params.savingsTop). */
+  amax: tf.Tensor2D;
+  capAtGridTop: boolean;
 }
 
-export function makeConstants(world: World): Constants {
+export function makeConstants(world: World, opts: { capAtGridTop?: boolean } = {}): Constants {
   const econ = world.economy;
   const { M, nZ } = world;
   return tf.tidy(() => {
@@ -29,9 +32,10 @@ export function makeConstants(world: World): Constants {
       phi: tf.tensor2d(Array.from(world.phi), [M, 1]),
       sigma: tf.tensor2d(Array.from(econ.sigmaEps), [M, 1]),
       quality: tf.tensor2d(Array.from({ length: nZ * M }, (_, k) => econ.quality[k % M][Math.floor(k / M)]), [nZ, M]),
+      amax: tf.tensor2d(Array.from(world.amax), [M, 1]),
     };
     for (const t of Object.values(c)) tf.keep(t);
-    return c;
+    return { ...c, capAtGridTop: opts.capAtGridTop ?? false };
   });
 }
 
@@ -62,6 +66,10 @@ export interface HouseholdBlock {
   phi: tf.Tensor2D;
   /** Choice-specific savings a'_j and consumption c_j [B, M]. */
   aNext: tf.Tensor2D;
+  /** Savings the network asks for before the cap at the grid top (= aNext without the cap) [B, M]. */
+  aWanted: tf.Tensor2D;
+  /** Top of the household's asset grid amax_i [B, 1]. */
+  amax: tf.Tensor2D;
   c: tf.Tensor2D;
   /** Choice-specific continuation beta E V(a'_j, z') as the network states it, and values v_j + psi_j [B, M]. */
   continuation: tf.Tensor2D;
@@ -86,8 +94,13 @@ export function householdBlock(world: World, k: Constants, inp: HouseholdInputs,
   const sigma = tf.matMul(inp.countryHot, k.sigma) as tf.Tensor2D;
   const wealth = tf.add(tf.add(tf.add(tf.mul(inp.R, inp.a), tf.mul(inp.w, z)), inp.T), phi) as tf.Tensor2D;
   const share = policy.savings;
-  const aNext = tf.sub(tf.mul(share, wealth), phi) as tf.Tensor2D;
-  const c = tf.div(tf.mul(tf.sub(1, share), wealth), inp.p) as tf.Tensor2D;
+  const aWanted = tf.sub(tf.mul(share, wealth), phi) as tf.Tensor2D;
+  const amax = tf.matMul(inp.countryHot, k.amax) as tf.Tensor2D;
+  // With capAtGridTop, savings stop at the top of the grid and the household consumes the rest, as
+  // the reference EGM does (household-egm.ts: a' = amax beyond the endogenous grid's last point,
+  // consumption from the budget); the Euler condition there is a complementarity (choiceResiduals).
+  const aNext = k.capAtGridTop ? (tf.minimum(aWanted, amax) as tf.Tensor2D) : aWanted;
+  const c = (k.capAtGridTop ? tf.div(tf.sub(wealth, tf.add(aNext, phi)), inp.p) : tf.div(tf.mul(tf.sub(1, share), wealth), inp.p)) as tf.Tensor2D;
   // C = A^(1-gamma) (C0 + C_SCALE raw): the continuation in the country's value unit.
   const continuation = tf.mul(valueScale(world, inp.tfp), tf.add(continuationOffset(world), tf.mul(C_SCALE, policy.continuation))) as tf.Tensor2D;
   const psi = tf.mul(inp.countryHot, tf.matMul(inp.zHot, k.quality));
@@ -96,7 +109,25 @@ export function householdBlock(world: World, k: Constants, inp: HouseholdInputs,
   const V = tf.mul(sigma, tf.logSumExp(scaled, 1, true)) as tf.Tensor2D;
   const pi = tf.softmax(scaled) as tf.Tensor2D;
   const mu = tf.sum(tf.mul(pi, tf.div(tf.pow(c, -gamma), inp.p)), 1, true) as tf.Tensor2D;
-  return { wealth, phi, aNext, c, continuation, v, pi, V, mu, z };
+  return { wealth, phi, aNext, aWanted, amax, c, continuation, v, pi, V, mu, z };
+}
+
+/** The cap at the top of the grid for choiceResiduals: wanted (uncapped) savings [B, k] and amax_i [B, 1]. */
+export interface GridTop {
+  aWanted: tf.Tensor2D;
+  amax: tf.Tensor2D;
+}
+
+/**
+ * Euler condition on the box -phi <= a' <= amax as one mixed complementarity (Ferris, Kanzow and
+ * Munson 1999): FB(toLimit, -FB(toTop, -e)) vanishes iff e = 0 inside the box, e >= 0 at the
+ * borrowing limit (the household would like to borrow more), e <= 0 at the top (it would like to
+ * save more). Far from the top (toTop >> |e|) it is FB(toLimit, e), the limit-only residual.
+ * `toTop` is amax minus the wanted savings, so wanting more than amax is itself a residual (with a
+ * gradient that brings the network's savings back to the cap).
+ */
+export function boxComplementarity(e: tf.Tensor, toLimit: tf.Tensor, toTop: tf.Tensor): tf.Tensor {
+  return fischerBurmeister(toLimit, tf.neg(fischerBurmeister(toTop, tf.neg(e))));
 }
 
 /** Fischer-Burmeister function a + b - sqrt(a^2 + b^2) (MODELS.md §0). */
@@ -118,14 +149,15 @@ export interface ChoiceResiduals {
  * ([B, k] each) given the expectations over z' of tomorrow's marginal utility of money and value at
  * those savings (§C.3): u'(c_j)/p_j = beta R E[sum_j' pi_j' u'(c_j')/p_j'].
  */
-export function choiceResiduals(world: World, R: tf.Tensor2D, phi: tf.Tensor2D, aNext: tf.Tensor2D, c: tf.Tensor2D, p: tf.Tensor2D, C: tf.Tensor2D, expectedMu: tf.Tensor2D, expectedV: tf.Tensor2D, tfp: tf.Tensor2D): ChoiceResiduals {
+export function choiceResiduals(world: World, R: tf.Tensor2D, phi: tf.Tensor2D, aNext: tf.Tensor2D, c: tf.Tensor2D, p: tf.Tensor2D, C: tf.Tensor2D, expectedMu: tf.Tensor2D, expectedV: tf.Tensor2D, tfp: tf.Tensor2D, top?: GridTop): ChoiceResiduals {
   const { beta, gamma } = world.economy;
   const rhs = tf.mul(tf.mul(beta, R), expectedMu);
   const cEuler = tf.pow(tf.mul(p, rhs), -1 / gamma);
   const relativeEuler = tf.sub(tf.div(cEuler, c), 1) as tf.Tensor2D;
   // Distance to the limit in units of A_i: in levels a small country's (a' + phi ~ 1e-3) would switch
   // the complementarity off and leave its Euler errors untrained.
-  const euler = fischerBurmeister(relativeEuler, tf.div(tf.add(aNext, phi), tfp)) as tf.Tensor2D;
+  const toLimit = tf.div(tf.add(aNext, phi), tfp);
+  const euler = (top ? boxComplementarity(relativeEuler, toLimit, tf.div(tf.sub(top.amax, top.aWanted), tfp)) : fischerBurmeister(relativeEuler, toLimit)) as tf.Tensor2D;
   const bellman = tf.div(tf.mul(1 - beta, tf.sub(C, tf.mul(beta, expectedV))), valueScale(world, tfp)) as tf.Tensor2D;
   return { euler, relativeEuler, bellman };
 }

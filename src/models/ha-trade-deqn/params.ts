@@ -74,6 +74,17 @@ export const HaTradeDeqnParamsSchema = z
       })
       .strict()
       .default({ wage: 1, R: 0.03, rebate: 1, wageUnits: 'world' }),
+    /**
+     * Savings above the top of the reference asset grid (amax_i): "extrapolate" (the network's savings
+     * as they are; the panel clips entering assets at panel.assetCap x amax, grid solutions clip the
+     * lottery to the grid) or "cap" (a' = min(a', amax) with consumption from the budget, exactly as
+     * the part-1 EGM solver, whose policy is amax beyond its endogenous grid; the Euler residual is
+     * then a complementarity on the box [-phi, amax], household.ts boxComplementarity). Why "cap":
+     * the Euler condition alone does not rule out an explosive saving path, and the 19-country
+     * network's smallest countries (BEL, NLD) piled their wealth at the top of the grid; the cap is
+     * the reference's terminal condition.
+     */
+    savingsTop: z.enum(['extrapolate', 'cap']).default('extrapolate'),
     /** Train the residuals of every variety at every row (default: one variety per row, drawn uniformly). */
     allVarieties: z.boolean().default(false),
     /**
