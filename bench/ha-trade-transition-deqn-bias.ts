@@ -4,7 +4,9 @@
 // constant added to every logit correction (--shift, default -0.002: everyone saves a little less) moves mean
 // consumption, the mass-weighted signed Euler residual (measured from the old EGM policy's own residual,
 // training.eulerOffset 'reference') and the bond market at dates 0 and T, prices held at the old ones.
-//   npx tsx bench/ha-trade-transition-deqn-bias.ts [--config models/ha-trade-transition-deqn.json] [--shift -0.002] [--json]
+//   npx tsx bench/ha-trade-transition-deqn-bias.ts [--config models/ha-trade-transition-deqn.json] [--shift -0.002] [--points N] [--json]
+// --points N solves the old steady state and measures the residuals on an N-point asset grid (the
+// economy's assets.points; the residual's interpolation error should fall like h^2 with the grid).
 import { initBackend, tf } from '../src/tensor/backend.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { loadTransitionParams } from '../src/models/ha-trade-transition-deqn/params.ts';
@@ -54,7 +56,9 @@ function measure(setup: TransitionSetup, path: NetworkPath, nets: ReturnType<typ
 
 await initBackend();
 const cpu0 = cpuSeconds();
-const params = loadTransitionParams(flag('config', 'models/ha-trade-transition-deqn.json'));
+const loaded = loadTransitionParams(flag('config', 'models/ha-trade-transition-deqn.json'));
+const points = flag('points');
+const params = points === undefined ? loaded : { ...loaded, economySets: [...loaded.economySets, `assets.points=${points}`] };
 const setup = withEulerOffset(buildSetup({ ...params, training: { ...params.training, eulerOffset: 'reference' } }));
 const shift = Number(flag('shift', '-0.002'));
 const out: Row_[] = [];
@@ -68,10 +72,10 @@ for (const s of [0, shift]) {
   nets.household.dispose();
   nets.price.dispose();
 }
-if (process.argv.includes('--json')) process.stdout.write(JSON.stringify({ eulerOffsetMean: setup.eulerOffsetMean, rows: out, cpuSeconds: cpuSeconds() - cpu0 }) + '\n');
+if (process.argv.includes('--json')) process.stdout.write(JSON.stringify({ points: setup.nA, eulerOffsetMean: setup.eulerOffsetMean, rows: out, cpuSeconds: cpuSeconds() - cpu0 }) + '\n');
 else {
   const base = out[0].meanConsumption;
-  process.stdout.write(`old EGM policy's own mean relative Euler residual under the network's residual code: ${(setup.eulerOffsetMean as number[]).map((v) => v.toExponential(2)).join(', ')}\n\n`);
+  process.stdout.write(`${setup.nA}-point asset grid; old EGM policy's own mean relative Euler residual under the network's residual code: ${(setup.eulerOffsetMean as number[]).map((v) => v.toExponential(2)).join(', ')}\n\n`);
   process.stdout.write('| logit shift | date | mean consumption change | signed Euler residual (from EGM) | bond residual / world income |\n|---|---|---|---|---|\n');
   for (const r of out) process.stdout.write(`| ${r.shift} | ${r.t} | ${((r.meanConsumption / base - 1) * 100).toFixed(4)} % | ${r.signedEuler.toExponential(2)} | ${r.bondResidual.toExponential(2)} |\n`);
   process.stdout.write(`\n${(cpuSeconds() - cpu0).toFixed(1)} s CPU\n`);

@@ -4,7 +4,12 @@
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --resume DIR --checkpoint DIR2 --episodes N [--lr-scale f] [--price-lr-scale f] [--tatonnement-R k] [--mass-share s]
 //       [--euler-offset none|reference] [--anchor-weight w]
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --config models/ha-trade-transition-deqn-both.json --warm-start DIR --checkpoint DIR2
-//   npx tsx bench/ha-trade-transition-deqn.ts --validate --checkpoint DIR [--tariff 0.25] [--periods 200] [--clear old|new] [--clear-iterations 8] [--json]
+//   npx tsx bench/ha-trade-transition-deqn.ts --train --config CONFIG --init-from DIR --checkpoint DIR2 [--episodes N]
+//   npx tsx bench/ha-trade-transition-deqn.ts --validate --checkpoint DIR [--tariff 0.25] [--periods 200] [--clear old|new] [--clear-iterations 8] [--points N] [--json]
+// --init-from DIR fine-tunes DIR's networks under CONFIG's params (e.g. a finer asset grid: economySets
+// "assets.points=400"); fresh optimizer, episode count from 0. --points N (train and validate) appends
+// "assets.points=N" to the params' economySets: the residual grid, the distribution grid and the
+// reference solver's grid all become N points (the networks take assets as a number, so any grid works).
 // --clear adds the household network on the market-clearing correction of the price path (clearing.ts),
 // with the sequence-space Jacobian at the old steady state (no solve per policy) or the new one.
 // Training prints one line per logged episode (Euler, market residuals, CPU and wall seconds).
@@ -20,6 +25,12 @@ function arg(name: string): string | undefined {
   return k >= 0 ? process.argv[k + 1] : undefined;
 }
 
+/** The params with --points N (if given) as one more economy override: the asset grid of everything. */
+function withPoints<P extends { economySets: string[] }>(params: P): P {
+  const points = arg('--points');
+  return points === undefined ? params : { ...params, economySets: [...params.economySets, `assets.points=${points}`] };
+}
+
 await initBackend();
 const json = process.argv.includes('--json');
 const checkpoint = arg('--checkpoint');
@@ -28,7 +39,7 @@ if (process.argv.includes('--train')) {
   // --resume DIR continues a checkpoint's networks (its params; --config is then ignored) into --checkpoint.
   const resume = arg('--resume');
   const ck = resume ? loadCheckpoint(resume) : undefined;
-  const params = ck?.params ?? loadTransitionParams(arg('--config') ?? 'models/ha-trade-transition-deqn.json');
+  const params = withPoints(ck?.params ?? loadTransitionParams(arg('--config') ?? 'models/ha-trade-transition-deqn.json'));
   const episodes = arg('--episodes') ? Number(arg('--episodes')) : params.training.episodes;
   const lr = arg('--lr-scale') ? Number(arg('--lr-scale')) : 1;
   const massShare = arg('--mass-share') ? Number(arg('--mass-share')) : params.training.massShare;
@@ -42,9 +53,14 @@ if (process.argv.includes('--train')) {
   const setup = buildSetup({ ...params, tatonnement, training });
   // --warm-start DIR: a checkpoint trained on a prefix of this config's policy inputs (e.g. HOME's tariff only), widened.
   const warm = arg('--warm-start') ? loadCheckpoint(arg('--warm-start') as string) : undefined;
+  // --init-from DIR: the same networks (same policy inputs) under this config's params.
+  const init = arg('--init-from') ? loadCheckpoint(arg('--init-from') as string) : undefined;
+  if (init && init.params.policy.tariffs.length !== setup.policyDim) throw new Error(`--init-from ${arg('--init-from')}: ${init.params.policy.tariffs.length} policy inputs, the config has ${setup.policyDim} (use --warm-start to widen)`);
   const resumed: Trainer | undefined = ck
     ? { nets: restoreNetworks(setup, ck.weights), episode: ck.episode, history: [] }
-    : warm
+    : init
+      ? { nets: restoreNetworks(setup, init.weights), episode: 0, history: [] }
+      : warm
       ? { nets: restoreNetworks(setup, widenPolicyInputs(setup, warm.weights, warm.params.policy.tariffs.length)), episode: 0, history: [] }
       : undefined;
   const trainer = train(setup, {
@@ -61,7 +77,7 @@ if (process.argv.includes('--train')) {
 if (process.argv.includes('--validate')) {
   if (!checkpoint) throw new Error('--validate needs --checkpoint DIR');
   const ck = loadCheckpoint(checkpoint);
-  const setup = buildSetup(ck.params);
+  const setup = buildSetup(withPoints(ck.params));
   const nets = restoreNetworks(setup, ck.weights);
   const tariffs = (arg('--tariff') ?? '0.25').split(',').map(Number);
   const clear = arg('--clear');
