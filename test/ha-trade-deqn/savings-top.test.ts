@@ -92,7 +92,7 @@ describe('savings at the top of the asset grid (params.savingsTop)', () => {
     expect(Math.abs(got[0] - fb(0.1, 2))).toBeLessThan(0.01);
   });
 
-  it('decoding: savings shares above the top give a\' = amax and consumption from the budget; below it the same as "extrapolate" (float32, 1e-5)', () => {
+  it("decoding: savings shares above the top give a' = amax and consumption from the budget; below it the same as 'extrapolate'; d a'/d share = wealth below the top, 0 above (float32, 1e-5)", () => {
     const { world, layout: lay } = capped;
     const M = world.M;
     const rows = 4;
@@ -134,6 +134,17 @@ describe('savings at the top of the asset grid (params.savingsTop)', () => {
       }
     }
     expect(cappedEntries).toBe(3);
+    // Gradients (what training uses): d a'_j / d s_j = wealth below the top, 0 where capped.
+    const grad = tf.tidy(() => {
+      const s = tf.tensor2d(shares, [rows, M]);
+      const inp = inputsOf(world, lay, tf.tensor2d(st, [rows, lay.dim]));
+      return tf.grad((x: tf.Tensor) => tf.sum(householdBlock(world, capped.constants, inp, { savings: x as tf.Tensor2D, continuation: tf.zeros([rows, M]) as tf.Tensor2D }).aNext))(s).dataSync();
+    });
+    for (let k = 0; k < rows * M; k++) {
+      const r = Math.floor(k / M);
+      const wanted = shares[k] * wealth[r] - world.phi[r % 2];
+      expect(Math.abs(grad[k] - (wanted > amax ? 0 : wealth[r]))).toBeLessThan(1e-5);
+    }
   });
 
   it('at the reference EGM solution, the box residual vanishes where the reference is capped (mean < 1e-3); the limit-only residual there is the Euler gap (e < 0, mean |e| > 1e-2)', () => {

@@ -99,7 +99,8 @@ export function householdBlock(world: World, k: Constants, inp: HouseholdInputs,
   // With capAtGridTop, savings stop at the top of the grid and the household consumes the rest, as
   // the reference EGM does (household-egm.ts: a' = amax beyond the endogenous grid's last point,
   // consumption from the budget); the Euler condition there is a complementarity (choiceResiduals).
-  const aNext = k.capAtGridTop ? (tf.minimum(aWanted, amax) as tf.Tensor2D) : aWanted;
+  // amax widened to [B, M] by an add: tfjs's Minimum gradient does not reduce a broadcast input.
+  const aNext = k.capAtGridTop ? (tf.minimum(aWanted, tf.add(amax, tf.zerosLike(aWanted))) as tf.Tensor2D) : aWanted;
   const c = (k.capAtGridTop ? tf.div(tf.sub(wealth, tf.add(aNext, phi)), inp.p) : tf.div(tf.mul(tf.sub(1, share), wealth), inp.p)) as tf.Tensor2D;
   // C = A^(1-gamma) (C0 + C_SCALE raw): the continuation in the country's value unit.
   const continuation = tf.mul(valueScale(world, inp.tfp), tf.add(continuationOffset(world), tf.mul(C_SCALE, policy.continuation))) as tf.Tensor2D;
