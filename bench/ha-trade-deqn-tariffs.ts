@@ -3,7 +3,8 @@
 // policy layer's bounded L-BFGS and damped best responses), by the part-1 reference solver (golden
 // section on the utilitarian consumption equivalent; Nash of the symmetric economy as the fixed
 // point of the best response), and in the representative-agent Armington economy.
-//   npx tsx bench/ha-trade-deqn-tariffs.ts [--checkpoint checkpoints/ha-trade-two-country] [--gradient autodiff|central-differences] [--no-reference] [--json]
+//   npx tsx bench/ha-trade-deqn-tariffs.ts [--checkpoint checkpoints/ha-trade-two-country] [--gradient autodiff|central-differences] [--no-reference] [--grid-points N] [--json]
+// --grid-points N: the status-quo distribution and the reference on N asset grid points (default: the config's).
 import { initBackend } from '../src/tensor/backend.ts';
 import { TrainingRun } from '../src/run/training-run.ts';
 import { toMarkdown } from '../src/io/tables.ts';
@@ -12,7 +13,7 @@ import type { PolicyObjective } from '../src/policy/objective.ts';
 import type { HaTradeDeqn } from '../src/models/ha-trade-deqn/index.ts';
 import { networkPolicyObjective } from '../src/models/ha-trade-deqn/policy-objective.ts';
 import { representativeObjective } from '../src/models/ha-trade-deqn/ra-objective.ts';
-import { referenceAt, referenceTauInterpolant, referenceUtilitarianWelfare } from '../src/models/ha-trade-deqn/validation.ts';
+import { referenceAt, referenceTauInterpolant, referenceUtilitarianWelfare, withAssetPoints } from '../src/models/ha-trade-deqn/validation.ts';
 import { baselinePolicy } from '../src/models/ha-trade-deqn/world.ts';
 import { cpuSeconds, flag } from './args.ts';
 
@@ -21,7 +22,8 @@ const checkpoint = flag('checkpoint', 'checkpoints/ha-trade-two-country');
 const gradient = flag('gradient', 'autodiff') as 'autodiff' | 'central-differences';
 const run = TrainingRun.load(checkpoint);
 const model = run.model as HaTradeDeqn;
-const { world } = model;
+const gridPoints = Number(flag('grid-points', String(model.world.config.assets.points)));
+const world = withAssetPoints(model, gridPoints);
 // The settings of `deqn optimize` (src/cli/optimize-checkpoint.ts).
 const settings = { ...DEFAULT_OPTIMIZER, maxIterations: 30, tolerance: 1e-4 };
 const nash = { ...DEFAULT_NASH, damping: 0.5, tolerance: 1e-3, maxRounds: 30, optimizer: settings };
@@ -36,7 +38,7 @@ function solveBoth(objective: PolicyObjective) {
   return { unilateral: { tariffs: Array.from(uni.a), welfare: Array.from(uni.welfare), converged: uni.converged, cpuSeconds: uniCpu }, nash: { tariffs: Array.from(ne.a), welfare: Array.from(ne.welfare), converged: ne.converged, cpuSeconds: cpu() - c0 } };
 }
 
-const net = networkPolicyObjective(model, run.net, { gradient });
+const net = networkPolicyObjective(model, run.net, { gradient, points: gridPoints });
 const network = { ...solveBoth(net), evaluations: net.evaluations };
 net.dispose();
 const ra = solveBoth(representativeObjective(world));
@@ -83,7 +85,7 @@ if (!process.argv.includes('--no-reference')) {
   reference = { unilateral: { tariff: uni.t, welfare: uni.value }, nash: { tariff: t1, welfare: W(t1, t1)[0], rounds }, cpuSeconds: cpu() - c0 };
 }
 
-const result = { checkpoint, gradient, network, representativeAgent: ra, reference };
+const result = { checkpoint, gradient, gridPoints, network, representativeAgent: ra, reference };
 if (process.argv.includes('--json')) process.stdout.write(JSON.stringify(result) + '\n');
 else {
   const f = (v: number) => v.toFixed(4);

@@ -2,8 +2,8 @@
 // solver (MODELS.md §C) at five policy points of its box: wages and R (target: within 0.5 %),
 // import shares (within 1 % relative), country welfare changes (within 5 % of their size), mean
 // relative Euler error of simulated households (below 0.1 %).
-//   npx tsx bench/ha-trade-deqn.ts [--checkpoint checkpoints/ha-trade-two-country] [--households 4000] [--periods 20] [--points N] [--json]
-// --points N: the reference and the network's stationary distributions on N asset grid points instead
+//   npx tsx bench/ha-trade-deqn.ts [--checkpoint checkpoints/ha-trade-two-country] [--households 4000] [--periods 20] [--grid-points N] [--json]
+// --grid-points N: the reference and the network's stationary distributions on N asset grid points instead
 // of the config's (the reference's own grid error at 100 points is 1-4 % of the welfare changes; 400
 // and 800 points agree to ~0.3 %).
 import { initBackend } from '../src/tensor/backend.ts';
@@ -17,7 +17,7 @@ await initBackend();
 const checkpoint = flag('checkpoint', 'checkpoints/ha-trade-two-country');
 const households = Number(flag('households', '4000'));
 const periods = Number(flag('periods', '20'));
-const gridPoints = flag('points', '');
+const gridPoints = flag('grid-points', '');
 const run = TrainingRun.load(checkpoint);
 const model = run.model as HaTradeDeqn;
 const started = performance.now();

@@ -9,13 +9,22 @@ import { TrainingRun } from '../run/training-run.ts';
 import { UsageError } from '../io/errors.ts';
 import { toMarkdown, writeFileAtomic, writeTable, formatNumber } from '../io/tables.ts';
 import type { HaTradeDeqn } from '../models/ha-trade-deqn/index.ts';
-import { counterfactualSummary, policyFromSets, runCounterfactual } from '../models/ha-trade-deqn/counterfactual.ts';
+import { counterfactualSummary, DEFAULT_GRID_POINTS, policyFromSets, runCounterfactual } from '../models/ha-trade-deqn/counterfactual.ts';
 
 export interface CheckpointCounterfactualOptions {
   set?: string[];
   json?: boolean;
   out?: string;
   backend?: string;
+  gridPoints?: string;
+}
+
+/** `--grid-points N`: asset grid points of the stationary distributions (default DEFAULT_GRID_POINTS). */
+export function gridPointsOption(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_GRID_POINTS;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 20 || n > 5000) throw new UsageError(`--grid-points ${value}: expected an integer from 20 to 5000`);
+  return n;
 }
 
 /** Loads an ha-trade checkpoint (run directory or snapshot directory). */
@@ -28,10 +37,11 @@ export function loadHaTradeCheckpoint(dir: string): { run: TrainingRun; model: H
 }
 
 export async function checkpointCounterfactual(dir: string, opts: CheckpointCounterfactualOptions): Promise<void> {
+  const gridPoints = gridPointsOption(opts.gridPoints);
   await initBackend(opts.backend);
   const { run, model } = loadHaTradeCheckpoint(dir);
   const x = policyFromSets(model.world, opts.set ?? []);
-  const result = runCounterfactual(model, run.net, x);
+  const result = runCounterfactual(model, run.net, x, gridPoints);
   const summary = counterfactualSummary(model, dir, result);
   const { countries } = model.world;
   const outDir = opts.out ?? join('out', run.runId, `counterfactual-${summary.experiment.replace(/[^A-Za-z0-9.=-]+/g, '_')}`);

@@ -17,7 +17,8 @@ export function registerCounterfactual(program: Command): void {
     .option('--out <dir>', 'output directory (default: <config output>/counterfactual)')
     .option('--json', 'print one JSON object on stdout')
     .option('--backend <name>', 'tensor backend for checkpoints: tensorflow-gpu, tensorflow, wasm, cpu')
-    .action(async (file: string, opts: { set?: string[]; out?: string; json?: boolean; backend?: string }) => {
+    .option('--grid-points <n>', 'checkpoint: asset grid points of the stationary distributions (default 400)')
+    .action(async (file: string, opts: { set?: string[]; out?: string; json?: boolean; backend?: string; gridPoints?: string }) => {
       if (isDirectory(file)) return checkpointCounterfactual(file, opts);
       const loaded = loadConfig(file, opts.set ?? []);
       process.stderr.write(`${loaded.config.name}: loading data and building the baseline (${loaded.config.imbalances})\n`);

@@ -16,7 +16,7 @@ import { networkPolicyObjective } from '../models/ha-trade-deqn/policy-objective
 import { representativeObjective } from '../models/ha-trade-deqn/ra-objective.ts';
 import { solveRepresentativeAgent } from '../models/ha-trade-deqn/representative-agent.ts';
 import { runCounterfactual, policyNames } from '../models/ha-trade-deqn/counterfactual.ts';
-import { finishCheckpointCommand, loadHaTradeCheckpoint } from './counterfactual-checkpoint.ts';
+import { finishCheckpointCommand, gridPointsOption, loadHaTradeCheckpoint } from './counterfactual-checkpoint.ts';
 
 export interface CheckpointOptimizeOptions {
   mode?: string;
@@ -24,6 +24,7 @@ export interface CheckpointOptimizeOptions {
   json?: boolean;
   out?: string;
   backend?: string;
+  gridPoints?: string;
 }
 
 export interface PolicyOutcome {
@@ -68,6 +69,7 @@ function solve(objective: PolicyObjective, mode: 'unilateral' | 'nash', player: 
 export async function checkpointOptimize(dir: string, opts: CheckpointOptimizeOptions): Promise<void> {
   const mode = opts.mode ?? 'unilateral';
   if (mode !== 'unilateral' && mode !== 'nash') throw new UsageError(`--mode ${mode}: expected unilateral or nash`);
+  const gridPoints = gridPointsOption(opts.gridPoints);
   await initBackend(opts.backend);
   const { run, model } = loadHaTradeCheckpoint(dir);
   const { world } = model;
@@ -77,11 +79,11 @@ export async function checkpointOptimize(dir: string, opts: CheckpointOptimizeOp
   if (!world.pairs.some(([i]) => i === player)) throw new UsageError(`--country ${country}: sets no tariff that is an input of this checkpoint`);
   const names = policyNames(world).slice(0, world.pairs.length);
   process.stderr.write(`optimize ${mode}${mode === 'unilateral' ? ` (${country})` : ''}: networks of ${dir}, episode ${run.trainer.episode}\n`);
-  const ha = networkPolicyObjective(model, run.net);
+  const ha = networkPolicyObjective(model, run.net, { points: gridPoints });
   const haResult = { ...solve(ha, mode, player, names), evaluations: ha.evaluations };
   const raResult = solve(representativeObjective(world), mode, player, names);
   // Who gains and loses at the heterogeneous-agent optimum.
-  const cf = runCounterfactual(model, run.net, ha.policyOf(Float64Array.from(names, (n) => haResult.tariffs[n])));
+  const cf = runCounterfactual(model, run.net, ha.policyOf(Float64Array.from(names, (n) => haResult.tariffs[n])), gridPoints);
   const raAt = solveRepresentativeAgent(world, Float64Array.from([...names.map((n) => raResult.tariffs[n]), 1]));
   const M = world.M;
   // Gros (1987) / MODELS.md D3-D4 check of the RA optimum with two countries: t* = 1/(theta [1 - (1 - delta_F) lambda_HF]).

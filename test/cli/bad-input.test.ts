@@ -146,6 +146,11 @@ describe('deqn evaluate: bad checkpoints', () => {
   it('bad --states', async () => {
     expectUsageError(await run(['evaluate', checkpoint, '--states', 'many']), '--states many');
   });
+
+  it('bad --grid-points of a heterogeneous-agent checkpoint', async () => {
+    expectUsageError(await run(['counterfactual', 'checkpoints/ha-trade-two-country', '--grid-points', '3']), '--grid-points 3', 'integer');
+    expectUsageError(await run(['optimize', 'checkpoints/ha-trade-two-country', '--mode', 'unilateral', '--grid-points', '1e9']), '--grid-points 1e9');
+  });
 });
 
 describe('the real process', () => {

@@ -21,8 +21,9 @@ let reference: HaTradeEquilibrium;
 beforeAll(async () => {
   await initBackend('wasm');
   ({ run, model } = loadHaTradeCheckpoint(CHECKPOINT));
-  status = runCounterfactual(model, run.net, baselinePolicy(model.world));
-  tariff = runCounterfactual(model, run.net, policyFromSets(model.world, ['tariff.HOME.FOREIGN=0.25']));
+  // On the reference's own 100-point grid (model.world), so network and reference share the discretisation.
+  status = runCounterfactual(model, run.net, baselinePolicy(model.world), 100);
+  tariff = runCounterfactual(model, run.net, policyFromSets(model.world, ['tariff.HOME.FOREIGN=0.25']), 100);
   reference = referenceAt(model.world, baselinePolicy(model.world));
 }, 120_000);
 
@@ -59,7 +60,7 @@ describe('shipped ha-trade checkpoint', () => {
   it('against a grid-converged (400-point) reference, its utilitarian welfare changes at the hardest validation point are within 5 %', () => {
     // Policy 0.15 / 0.2 / trade-cost scale 1.05: FOREIGN's change is small (-0.19 %), so the relative
     // error is hardest to meet there. The 100-point reference is itself off by 3.5 % at this point
-    // (-0.1862 vs -0.1930 at 800 points, bench/ha-trade-deqn.ts --points N), so the check uses 400 points.
+    // (-0.1862 vs -0.1930 at 800 points, bench/ha-trade-deqn.ts --grid-points N), so the check uses 400 points.
     const points = validationPoints(model.world);
     const [, hardest] = compareAtPoints(model, run.net, [points[0], points[4]], { points: 400 });
     expect(hardest.utilitarianReference[1]).toBeCloseTo(-0.1934, 3); // the 400-point reference
@@ -68,7 +69,7 @@ describe('shipped ha-trade checkpoint', () => {
   }, 180_000);
 
   it('is deterministic and reports the fields of deqn solve --json and deqn welfare --json', () => {
-    const again = runCounterfactual(model, run.net, tariff.counterfactual.policy);
+    const again = runCounterfactual(model, run.net, tariff.counterfactual.policy, 100);
     expect(Array.from(again.counterfactual.importShares)).toEqual(Array.from(tariff.counterfactual.importShares));
     expect(again.welfare.map((w) => w.averageGain)).toEqual(tariff.welfare.map((w) => w.averageGain));
     const summary = counterfactualSummary(model, CHECKPOINT, tariff);
