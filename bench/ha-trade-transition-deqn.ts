@@ -2,7 +2,7 @@
 // validation table against the float64 reference transition (src/models/ha-trade/transition.ts).
 //   npx tsx bench/ha-trade-transition-deqn.ts --train [--config models/ha-trade-transition-deqn.json] [--episodes N] --checkpoint DIR
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --resume DIR --checkpoint DIR2 --episodes N [--lr-scale f] [--price-lr-scale f] [--tatonnement-R k] [--mass-share s]
-//       [--euler-offset none|reference] [--anchor-weight w]
+//       [--euler-offset none|reference] [--anchor-weight w] [--batch-size B] [--household-steps S]
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --config models/ha-trade-transition-deqn-both.json --warm-start DIR --checkpoint DIR2
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --config CONFIG --init-from DIR --checkpoint DIR2 [--episodes N]
 //   npx tsx bench/ha-trade-transition-deqn.ts --validate --checkpoint DIR [--tariff 0.25] [--periods 200] [--clear old|new] [--clear-iterations 8] [--points N] [--json]
@@ -49,7 +49,9 @@ if (process.argv.includes('--train')) {
   const eulerOffset = (arg('--euler-offset') ?? params.training.eulerOffset) as 'none' | 'reference';
   if (eulerOffset !== 'none' && eulerOffset !== 'reference') throw new Error(`--euler-offset must be none or reference, got ${eulerOffset}`);
   const anchorWeight = arg('--anchor-weight') ? Number(arg('--anchor-weight')) : params.training.anchorWeight;
-  const training = { ...params.training, episodes, massShare, eulerOffset, anchorWeight, householdLearningRate: params.training.householdLearningRate * lr, priceLearningRate: params.training.priceLearningRate * lr * priceLr };
+  const batchSize = arg('--batch-size') ? Number(arg('--batch-size')) : params.training.batchSize;
+  const householdSteps = arg('--household-steps') ? Number(arg('--household-steps')) : params.training.householdSteps;
+  const training = { ...params.training, episodes, massShare, batchSize, householdSteps, eulerOffset, anchorWeight, householdLearningRate: params.training.householdLearningRate * lr, priceLearningRate: params.training.priceLearningRate * lr * priceLr };
   const setup = buildSetup({ ...params, tatonnement, training });
   // --warm-start DIR: a checkpoint trained on a prefix of this config's policy inputs (e.g. HOME's tariff only), widened.
   const warm = arg('--warm-start') ? loadCheckpoint(arg('--warm-start') as string) : undefined;
