@@ -88,7 +88,7 @@ const table = {
   'price-net bonds % world income': priceNet.map((q) => pct(q.bonds)),
   'mean rel. Euler %': euler.map((e) => pct(e.meanRelative)),
   'p99 rel. Euler %': euler.map((e) => pct(e.p99Relative)),
-  'at limit %': euler.map((e) => pct(e.constrainedShare)),
+  'at limit or cap %': euler.map((e) => pct(e.constrainedShare)),
 };
 const welfare = rows[1];
 const names = world.countries;

@@ -255,9 +255,11 @@ export function simulatedEulerErrors(model: HaTradeDeqn, net: Mlp, eq: NetworkEq
     for (let r = 0; r < size; r++) {
       const j = chooseVariety(pi.pi, r * M, M, states[(start + r) * d + lay.u]);
       fbSum += Math.abs(fb[r * M + j]);
-      // At (or within 1 % of a period's labour income of) the borrowing limit the Euler equation is an
-      // inequality; the FB residual covers those households.
-      if (pi.slack[r * M + j] < 0.01 * eq.prices.wages[i(r)]) constrained++;
+      // At (or within 1 % of a period's labour income of) the borrowing limit, or of the grid top when
+      // savings are capped there (params.savingsTop "cap"), the Euler equation is an inequality; the FB
+      // residual covers those households.
+      const near = 0.01 * eq.prices.wages[i(r)];
+      if (pi.slack[r * M + j] < near || (constants.capAtGridTop && pi.topSlack[r * M + j] < near)) constrained++;
       else errors.push(Math.abs(rel[r * M + j]));
     }
   }
@@ -273,15 +275,15 @@ export function simulatedEulerErrors(model: HaTradeDeqn, net: Mlp, eq: NetworkEq
   };
 }
 
-/** Choice probabilities and a'_j + phi (distance to the borrowing limit) of rows, [rows * M] each. */
-function probabilities(model: HaTradeDeqn, net: Mlp, rows: Float32Array): { pi: Float32Array; slack: Float32Array } {
+/** Choice probabilities, a'_j + phi (distance to the borrowing limit) and amax - a'_j (to the grid top) of rows, [rows * M] each. */
+function probabilities(model: HaTradeDeqn, net: Mlp, rows: Float32Array): { pi: Float32Array; slack: Float32Array; topSlack: Float32Array } {
   const { world, layout: lay, constants } = model;
   const outs = tf.tidy(() => {
     const inp = inputsOf(world, lay, tf.tensor2d(rows, [rows.length / lay.dim, lay.dim]));
     const hh = householdBlock(world, constants, inp, net.policy(featuresOf(world, inp), true));
-    return [hh.pi, tf.add(hh.aNext, hh.phi)];
+    return [hh.pi, tf.add(hh.aNext, hh.phi), tf.sub(hh.amax, hh.aNext)];
   });
-  const [pi, slack] = outs.map((t) => t.dataSync() as Float32Array);
+  const [pi, slack, topSlack] = outs.map((t) => t.dataSync() as Float32Array);
   outs.forEach((t) => t.dispose());
-  return { pi, slack };
+  return { pi, slack, topSlack };
 }
