@@ -19,9 +19,9 @@ export interface CheckpointCounterfactualOptions {
   gridPoints?: string;
 }
 
-/** `--grid-points N`: asset grid points of the stationary distributions (default DEFAULT_GRID_POINTS). */
-export function gridPointsOption(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_GRID_POINTS;
+/** `--grid-points N`: asset grid points of the stationary distributions. */
+export function gridPointsOption(value: string | undefined, fallback = DEFAULT_GRID_POINTS): number {
+  if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 20 || n > 5000) throw new UsageError(`--grid-points ${value}: expected an integer from 20 to 5000`);
   return n;

@@ -34,7 +34,7 @@ export function registerOptimize(program: Command): void {
     .option('--out <dir>', 'output directory (default: <config output>/<mode>[-country])')
     .option('--json', 'print one JSON object on stdout')
     .option('--backend <name>', 'tensor backend for checkpoints: tensorflow-gpu, tensorflow, wasm, cpu')
-    .option('--grid-points <n>', 'checkpoint: asset grid points of the stationary distributions (default 400)')
+    .option('--grid-points <n>', 'checkpoint: asset grid points of the stationary distributions (default 100)')
     .action(async (file: string, opts: { mode: string; country?: string; instruments?: string; set?: string[]; out?: string; json?: boolean; backend?: string; gridPoints?: string }) => {
       if (isDirectory(file)) return checkpointOptimize(file, opts);
       if (!MODES.includes(opts.mode as OptimizeMode)) throw new UsageError(`--mode ${opts.mode}: expected one of ${MODES.join(', ')}`);
