@@ -16,6 +16,8 @@ export interface OptimizerSettings {
   maxStep?: number;
   /** L-BFGS-B: reject trials that gain more than this multiple of their first-order prediction (jumps; see lbfgsb.ts). */
   maxDecreaseRatio?: number;
+  /** L-BFGS-B: absolute resolution of the welfare values (default: the objective's `resolution`, else exact; see lbfgsb.ts). */
+  valueNoise?: number;
   /** Called after every iteration with the objective being maximised and the projected-gradient norm / step. */
   onIteration?: (iteration: number, objective: number, measure: number, a?: Float64Array) => void;
 }
@@ -67,7 +69,14 @@ export function maximizeOver(
   const res =
     settings.method === 'adam'
       ? minimizeAdam(fg, x0, lo, hi, { learningRate: settings.learningRate, maxIterations: settings.maxIterations, stepTol: settings.tolerance, onIteration })
-      : minimizeBounded(fg, x0, lo, hi, { maxIterations: settings.maxIterations, gradientTol: settings.tolerance, maxStep: settings.maxStep, maxDecreaseRatio: settings.maxDecreaseRatio, onIteration });
+      : minimizeBounded(fg, x0, lo, hi, {
+          maxIterations: settings.maxIterations,
+          gradientTol: settings.tolerance,
+          maxStep: settings.maxStep,
+          maxDecreaseRatio: settings.maxDecreaseRatio,
+          valueNoise: settings.valueNoise ?? (objective.resolution ?? 0) * weights.reduce((sum, w) => sum + Math.abs(w), 0),
+          onIteration,
+        });
   const out = Float64Array.from(a);
   coords.forEach((k, c) => (out[k] = res.x[c]));
   return { ...res, a: out, welfare: objective.welfare(out) };

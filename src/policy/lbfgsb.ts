@@ -69,6 +69,15 @@ export interface BoundedMinimizeOptions {
    * it would make the path depend on which side of a discontinuity a trial happens to land (default: off).
    */
   maxDecreaseRatio?: number;
+  /**
+   * Absolute resolution of the objective's values (default 0: exact). An objective computed through
+   * float32 networks is resolved to ~1e-6 while its gradient (automatic differentiation) stays smooth,
+   * so near the optimum every Armijo test compares noise and the search backtracks to nothing. With a
+   * resolution, a trial whose value is within it of the Armijo bound is accepted when its directional
+   * derivative has fallen to at most 0.9 of the start's (Wolfe's curvature test on the gradient, which
+   * the noise does not reach).
+   */
+  valueNoise?: number;
   onIteration?: (it: number, value: number, projectedGradient: number, info: IterationInfo) => void;
 }
 
@@ -189,6 +198,14 @@ export function minimizeBounded(
   const predictedPatience = opts.predictedPatience ?? 3;
   let quietStarts = 0;
   let lastDecrease = Infinity;
+  const noise = opts.valueNoise ?? 0;
+  /** A trial the values cannot judge (within `valueNoise` of the Armijo bound) where the gradient shows progress. */
+  const withinNoise = (r: { value: number; gradient: Float64Array }, xt: Float64Array, decrease: number) => {
+    if (!(noise > 0) || !(decrease < 0) || r.value > f + 1e-4 * decrease + noise) return false;
+    let along = 0; // the trial's directional derivative along the step, g_t . (x_t - x)
+    for (let k = 0; k < n; k++) along += r.gradient[k] * (xt[k] - x[k]);
+    return Math.abs(along) <= 0.9 * -decrease;
+  };
   for (let it = 1; it <= maxIt; it++) {
     if (pg <= gtol * scaleOf(f)) return { x, value: f, iterations: it - 1, evaluations, projectedGradient: pg, converged: true, reason: 'projected gradient below tolerance' };
     // Active set: at a bound with the gradient pushing outward.
@@ -223,6 +240,7 @@ export function minimizeBounded(
     let fNew = f;
     let gNew = g;
     let accepted = false;
+    let byGradient = false; // accepted on the gradient alone (values within their resolution)
     const evaluationsBefore = evaluations;
     for (let t = 0; t < 30; t++, step *= 0.5) {
       const xt = project(x.map((v, k) => v + step * d[k]), lower, upper);
@@ -231,7 +249,9 @@ export function minimizeBounded(
       let decrease = 0;
       for (let k = 0; k < n; k++) decrease += g[k] * (xt[k] - x[k]);
       const jumped = opts.maxDecreaseRatio !== undefined && f - r.value > opts.maxDecreaseRatio * -decrease + 1e-12 * scaleOf(f);
-      if (Number.isFinite(r.value) && r.value <= f + 1e-4 * decrease && !jumped) {
+      const armijo = r.value <= f + 1e-4 * decrease;
+      if (Number.isFinite(r.value) && !jumped && (armijo || withinNoise(r, xt, decrease))) {
+        byGradient = !armijo;
         xNew = xt;
         fNew = r.value;
         gNew = r.gradient;
@@ -275,7 +295,8 @@ export function minimizeBounded(
     pg = projectedGradientNorm(x, g, lower, upper);
     lastDecrease = fOld - f;
     opts.onIteration?.(it, f, pg, { x, evaluations, lineSearchEvaluations: evaluations - evaluationsBefore, predictedDecrease: predicted, actualDecrease: fOld - f });
-    smallDecreases = Math.abs(fOld - f) <= ftol * Math.max(1, Math.abs(f), Math.abs(fOld)) ? smallDecreases + 1 : 0;
+    // A tie of values the line search could not judge says nothing about stationarity.
+    if (!byGradient) smallDecreases = Math.abs(fOld - f) <= ftol * Math.max(1, Math.abs(f), Math.abs(fOld)) ? smallDecreases + 1 : 0;
     if (smallDecreases >= patience) {
       // A stall far from stationarity (near a saddle, or a stale quasi-Newton model) is not convergence:
       // drop the memory and go on, a few times; a stall with a small projected gradient is.

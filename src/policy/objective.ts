@@ -31,6 +31,12 @@ export interface PolicyObjective {
    * line-search trial that landed on another branch). A model with a single equilibrium can ignore it.
    */
   anchor?(a: Float64Array): void;
+  /**
+   * Optional: absolute resolution of each player's welfare values (e.g. ~1e-5 % for welfare computed
+   * through float32 networks), when the gradient is smoother than the values. Line searches then judge
+   * steps whose value change is below it by the gradient (lbfgsb.ts `valueNoise`).
+   */
+  readonly resolution?: number;
 }
 
 export function unitWeights(objective: PolicyObjective, player: number): Float64Array {
