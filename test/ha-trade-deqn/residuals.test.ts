@@ -6,12 +6,10 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { tf, initBackend } from '../../src/tensor/backend.ts';
 import { createHaTradeDeqn, type HaTradeDeqn } from '../../src/models/ha-trade-deqn/index.ts';
 import { choiceResidualsAt } from '../../src/models/ha-trade-deqn/residuals.ts';
-import { continuationOffset, valueScaleOf, C_SCALE } from '../../src/models/ha-trade-deqn/household.ts';
 import { gridStates, priceSet } from '../../src/models/ha-trade-deqn/solution.ts';
 import { referenceAt } from '../../src/models/ha-trade-deqn/validation.ts';
-import { interpolate } from '../../src/models/ha-trade/household-egm.ts';
 import type { HaTradeEquilibrium } from '../../src/models/ha-trade/index.ts';
-import type { Policy } from '../../src/deqn/model.ts';
+import { referencePolicy } from './reference-policy.ts';
 
 let model: HaTradeDeqn;
 let ref: HaTradeEquilibrium;
@@ -22,36 +20,6 @@ beforeAll(async () => {
   model = createHaTradeDeqn({ economy: 'models/ha-trade-two-country.json', panel: { householdsPerCountry: 10 } });
   ref = referenceAt(model.world, X);
 }, 60_000);
-
-/** The reference solution as a policy of state rows: savings shares and continuation values, interpolated in a. */
-function referencePolicy(states: tf.Tensor2D): Policy {
-  const { world, layout: lay } = model;
-  const { M, nZ } = world;
-  const { gamma } = world.economy;
-  const s = states.dataSync();
-  const rows = states.shape[0];
-  const share = new Float32Array(rows * M);
-  const cont = new Float32Array(rows * M);
-  const C0 = continuationOffset(world);
-  for (let r = 0; r < rows; r++) {
-    const o = r * lay.dim;
-    const [z, a, i] = [s[o + lay.z], s[o + lay.a], s[o + lay.country]];
-    const st = ref.states[i];
-    const grid = st.params.agrid;
-    const nA = grid.length;
-    const wealth = s[o + lay.R] * a + s[o + lay.w] * world.economy.chain.values[z] + s[o + lay.T] + world.phi[i];
-    for (let j = 0; j < M; j++) {
-      const base = (j * nZ + z) * nA;
-      const g = interpolate(grid, st.household.assetPolicy, base, a);
-      const v = interpolate(grid, st.household.choiceValue, base, a);
-      const c = (wealth - world.phi[i] - g) / s[o + lay.p + j];
-      const u = gamma === 1 ? Math.log(c) : Math.pow(c, 1 - gamma) / (1 - gamma);
-      share[r * M + j] = (g + world.phi[i]) / wealth;
-      cont[r * M + j] = ((v - u) / valueScaleOf(world, i) - C0) / C_SCALE;
-    }
-  }
-  return { savings: tf.tensor2d(share, [rows, M]), continuation: tf.tensor2d(cont, [rows, M]) };
-}
 
 describe('DEQN residuals at the reference EGM solution (MODELS.md §C.3)', () => {
   it('Euler (relative, off the limit) and Bellman residuals are at the grid interpolation error', () => {
@@ -67,8 +35,9 @@ describe('DEQN residuals at the reference EGM solution (MODELS.md §C.3)', () =>
     keep.forEach((r, k) => sample.set(states.subarray(r * lay.dim, (r + 1) * lay.dim), k * lay.dim));
     const [rel, fb, bellman, slack] = tf.tidy(() => {
       const batch = tf.tensor2d(sample, [keep.length, lay.dim]);
-      const r = choiceResidualsAt(world, lay, constants, referencePolicy, batch);
-      const pol = referencePolicy(batch);
+      const policy = referencePolicy(model, ref.states);
+      const r = choiceResidualsAt(world, lay, constants, policy, batch);
+      const pol = policy(batch);
       return [r.relativeEuler, r.euler, r.bellman, pol.savings].map((t) => Array.from(t.dataSync()));
     });
     const interior = rel.filter((_, k) => slack[k] > 1e-3).map(Math.abs);

@@ -13,14 +13,13 @@ import { Mlp } from '../../src/deqn/network.ts';
 import { createHaTradeDeqn, type HaTradeDeqn } from '../../src/models/ha-trade-deqn/index.ts';
 import { resolveEconomyConfig } from '../../src/models/ha-trade-deqn/params.ts';
 import { choiceResidualsAt } from '../../src/models/ha-trade-deqn/residuals.ts';
-import { boxComplementarity, continuationOffset, householdBlock, valueScaleOf, C_SCALE } from '../../src/models/ha-trade-deqn/household.ts';
+import { boxComplementarity, householdBlock } from '../../src/models/ha-trade-deqn/household.ts';
 import { inputsOf } from '../../src/models/ha-trade-deqn/layout.ts';
 import { gridStates, priceSet } from '../../src/models/ha-trade-deqn/solution.ts';
 import { simulatePeriod } from '../../src/models/ha-trade-deqn/panel.ts';
 import { decodePrices, economyAt, type Prices } from '../../src/models/ha-trade-deqn/world.ts';
-import { interpolate } from '../../src/models/ha-trade/household-egm.ts';
 import { evaluateWorld, type CountryState } from '../../src/models/ha-trade/economy.ts';
-import type { Policy } from '../../src/deqn/model.ts';
+import { referencePolicy } from './reference-policy.ts';
 
 // The two-country economy with a low grid top (amax = 3) so that rich high-efficiency households of
 // the reference are capped.
@@ -40,35 +39,6 @@ beforeAll(async () => {
   // Household problems and distributions at fixed prices (R = 1.01, unit wages): no equilibrium needed.
   states = evaluateWorld(economyAt(capped.world, X), prices);
 }, 60_000);
-
-/** The reference EGM solution as a policy of state rows (savings shares and continuations, interpolated in a). */
-function referencePolicy(model: HaTradeDeqn) {
-  return (rows: tf.Tensor2D): Policy => {
-    const { world, layout: lay } = model;
-    const { M, nZ } = world;
-    const { gamma } = world.economy;
-    const s = rows.dataSync();
-    const n = rows.shape[0];
-    const share = new Float32Array(n * M);
-    const cont = new Float32Array(n * M);
-    for (let r = 0; r < n; r++) {
-      const o = r * lay.dim;
-      const [z, a, i] = [s[o + lay.z], s[o + lay.a], s[o + lay.country]];
-      const grid = states[i].params.agrid;
-      const wealth = s[o + lay.R] * a + s[o + lay.w] * world.economy.chain.values[z] + s[o + lay.T] + world.phi[i];
-      for (let j = 0; j < M; j++) {
-        const base = (j * nZ + z) * grid.length;
-        const g = interpolate(grid, states[i].household.assetPolicy, base, a);
-        const v = interpolate(grid, states[i].household.choiceValue, base, a);
-        const c = (wealth - world.phi[i] - g) / s[o + lay.p + j];
-        const u = gamma === 1 ? Math.log(c) : Math.pow(c, 1 - gamma) / (1 - gamma);
-        share[r * M + j] = (g + world.phi[i]) / wealth;
-        cont[r * M + j] = ((v - u) / valueScaleOf(world, i) - continuationOffset(world)) / C_SCALE;
-      }
-    }
-    return { savings: tf.tensor2d(share, [n, M]), continuation: tf.tensor2d(cont, [n, M]) };
-  };
-}
 
 const fb = (a: number, b: number) => a + b - Math.sqrt(a * a + b * b + 1e-12);
 
@@ -161,8 +131,8 @@ describe('savings at the top of the asset grid (params.savingsTop)', () => {
     const residuals = (m: HaTradeDeqn) =>
       tf.tidy(() => {
         const batch = tf.tensor2d(sample, [keep.length, lay.dim]);
-        const r = choiceResidualsAt(m.world, lay, m.constants, referencePolicy(m), batch);
-        const hh = householdBlock(m.world, m.constants, inputsOf(m.world, lay, batch), referencePolicy(m)(batch));
+        const r = choiceResidualsAt(m.world, lay, m.constants, referencePolicy(m, states), batch);
+        const hh = householdBlock(m.world, m.constants, inputsOf(m.world, lay, batch), referencePolicy(m, states)(batch));
         return [r.euler, r.relativeEuler, hh.aNext].map((t) => Array.from(t.dataSync()));
       });
     const [box, rel, aNext] = residuals(capped);
