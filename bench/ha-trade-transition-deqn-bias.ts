@@ -7,11 +7,12 @@
 //   npx tsx bench/ha-trade-transition-deqn-bias.ts [--config models/ha-trade-transition-deqn.json] [--shift -0.002] [--points N] [--json]
 // --points N solves the old steady state and measures the residuals on an N-point asset grid (the
 // economy's assets.points; the residual's interpolation error should fall like h^2 with the grid).
-import { initBackend, tf } from '../src/tensor/backend.ts';
+import { initBackend } from '../src/tensor/backend.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { loadTransitionParams } from '../src/models/ha-trade-transition-deqn/params.ts';
 import { buildSetup, oldPolicy, type TransitionSetup } from '../src/models/ha-trade-transition-deqn/setup.ts';
-import { eulerResiduals, withEulerOffset, type Row } from '../src/models/ha-trade-transition-deqn/train.ts';
+import { withEulerOffset } from '../src/models/ha-trade-transition-deqn/train.ts';
+import { dateEulerResiduals } from '../src/models/ha-trade-transition-deqn/validate.ts';
 import { createNetworks } from '../src/models/ha-trade-transition-deqn/networks.ts';
 import { dateMarkets, networkPath, type NetworkPath } from '../src/models/ha-trade-transition-deqn/path.ts';
 import { cpuSeconds, flag } from './args.ts';
@@ -27,28 +28,12 @@ interface Row_ {
 function measure(setup: TransitionSetup, path: NetworkPath, nets: ReturnType<typeof createNetworks>, t: number, shift: number): Row_ {
   const d = path.dates[t];
   const { M, nZ, nA } = setup;
-  const rows: Row[] = [];
-  const mass: number[] = [];
-  for (let i = 0; i < M; i++) for (let z = 0; z < nZ; z++) for (let k = 0; k < nA; k++) {
-    const m = d.mass[i][z * nA + k];
-    if (m < 1e-10) continue;
-    rows.push({ t, country: i, z, k });
-    mass.push(m);
-  }
-  const [rel, slack] = tf.tidy(() => {
-    const r = eulerResiduals(setup, nets, path, rows);
-    return [r.relative.dataSync() as Float32Array, r.slack.dataSync() as Float32Array];
-  });
   let num = 0;
   let den = 0;
-  rows.forEach((r, b) => {
-    for (let j = 0; j < M; j++) {
-      if (slack[b * M + j] <= 1e-4) continue;
-      const w = mass[b] * d.pi[r.country][(j * nZ + r.z) * nA + r.k];
-      num += w * rel[b * M + j];
-      den += w;
-    }
-  });
+  for (const { weight, relative } of dateEulerResiduals(setup, nets, path, t)) {
+    num += weight * relative;
+    den += weight;
+  }
   let c = 0;
   for (let i = 0; i < M; i++) for (let q = 0; q < d.c[i].length; q++) c += (d.mass[i][q % (nZ * nA)] * d.pi[i][q] * d.c[i][q]) / M;
   return { shift, t, meanConsumption: c, signedEuler: num / den, bondResidual: dateMarkets(setup, d, path.tariffs).residuals[M - 1] };

@@ -67,7 +67,40 @@ export interface ValidationResult extends PathAccuracy {
  * Mass-weighted mean |relative Euler error| and mean signed error (interior households, a' + phi > 1e-4)
  * at a few dates of the path, with the residuals as `setup` measures them.
  */
-function pathEulerError(setup: TransitionSetup, nets: TransitionNetworks, path: ReturnType<typeof networkPath>): { meanAbs: number; signed: number[] } {
+/**
+ * Relative Euler residuals of every (state, variety) off the limit at date t, each with its weight in
+ * the population: the state's mass times the variety's choice probability.
+ */
+export function dateEulerResiduals(setup: TransitionSetup, nets: TransitionNetworks, path: NetworkPath, t: number): { country: number; weight: number; relative: number }[] {
+  const d = path.dates[t];
+  const { M, nZ, nA } = setup;
+  const rows: Row[] = [];
+  const mass: number[] = [];
+  for (let i = 0; i < M; i++) {
+    for (let z = 0; z < nZ; z++) {
+      for (let k = 0; k < nA; k++) {
+        const m = d.mass[i][z * nA + k];
+        if (m < 1e-10) continue;
+        rows.push({ t, country: i, z, k });
+        mass.push(m);
+      }
+    }
+  }
+  const [rel, slack] = tf.tidy(() => {
+    const r = eulerResiduals(setup, nets, path, rows);
+    return [r.relative.dataSync() as Float32Array, r.slack.dataSync() as Float32Array];
+  });
+  const out: { country: number; weight: number; relative: number }[] = [];
+  rows.forEach((r, b) => {
+    for (let j = 0; j < M; j++) {
+      if (slack[b * M + j] <= 1e-4) continue;
+      out.push({ country: r.country, weight: mass[b] * d.pi[r.country][(j * nZ + r.z) * nA + r.k], relative: rel[b * M + j] });
+    }
+  });
+  return out;
+}
+
+function pathEulerError(setup: TransitionSetup, nets: TransitionNetworks, path: NetworkPath): { meanAbs: number; signed: number[] } {
   const T = setup.params.periods;
   const dates = [...new Set([0, 1, 5, 20, T - 1].filter((t) => t < T))];
   let num = 0;
@@ -75,32 +108,12 @@ function pathEulerError(setup: TransitionSetup, nets: TransitionNetworks, path: 
   const signed = new Float64Array(setup.M);
   const denCountry = new Float64Array(setup.M);
   for (const t of dates) {
-    const rows: Row[] = [];
-    const weights: number[] = [];
-    for (let i = 0; i < setup.M; i++) {
-      for (let z = 0; z < setup.nZ; z++) {
-        for (let k = 0; k < setup.nA; k++) {
-          const m = path.dates[t].mass[i][z * setup.nA + k];
-          if (m < 1e-10) continue;
-          rows.push({ t, country: i, z, k });
-          weights.push(m);
-        }
-      }
+    for (const { country, weight, relative } of dateEulerResiduals(setup, nets, path, t)) {
+      num += weight * Math.abs(relative);
+      signed[country] += weight * relative;
+      denCountry[country] += weight;
+      den += weight;
     }
-    const [rel, slack] = tf.tidy(() => {
-      const r = eulerResiduals(setup, nets, path, rows);
-      return [r.relative.dataSync() as Float32Array, r.slack.dataSync() as Float32Array];
-    });
-    rows.forEach((r, b) => {
-      for (let j = 0; j < setup.M; j++) {
-        const pi = path.dates[t].pi[r.country][(j * setup.nZ + r.z) * setup.nA + r.k];
-        if (slack[b * setup.M + j] <= 1e-4) continue;
-        num += weights[b] * pi * Math.abs(rel[b * setup.M + j]);
-        signed[r.country] += weights[b] * pi * rel[b * setup.M + j];
-        denCountry[r.country] += weights[b] * pi;
-        den += weights[b] * pi;
-      }
-    });
   }
   return { meanAbs: num / Math.max(den, 1e-300), signed: Array.from(signed, (v, i) => v / Math.max(denCountry[i], 1e-300)) };
 }
