@@ -3,6 +3,7 @@
 //   npx tsx bench/ha-trade-transition-deqn.ts --train [--config models/ha-trade-transition-deqn.json] [--episodes N] --checkpoint DIR
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --resume DIR --checkpoint DIR2 --episodes N [--lr-scale f] [--price-lr-scale f] [--tatonnement-R k] [--mass-share s]
 //       [--euler-offset none|reference] [--anchor-weight w] [--batch-size B] [--household-steps S]
+//       [--aggregate-euler-weight w] [--aggregate-euler-dates n] [--aggregate-euler-every k] [--aggregate-euler-rows r]
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --config models/ha-trade-transition-deqn-both.json --warm-start DIR --checkpoint DIR2
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --config CONFIG --init-from DIR --checkpoint DIR2 [--episodes N]
 //   npx tsx bench/ha-trade-transition-deqn.ts --validate --checkpoint DIR [--tariff 0.25] [--periods 200] [--clear old|new] [--clear-iterations 8] [--points N] [--json]
@@ -51,7 +52,14 @@ if (process.argv.includes('--train')) {
   const anchorWeight = arg('--anchor-weight') ? Number(arg('--anchor-weight')) : params.training.anchorWeight;
   const batchSize = arg('--batch-size') ? Number(arg('--batch-size')) : params.training.batchSize;
   const householdSteps = arg('--household-steps') ? Number(arg('--household-steps')) : params.training.householdSteps;
-  const training = { ...params.training, episodes, massShare, batchSize, householdSteps, eulerOffset, anchorWeight, householdLearningRate: params.training.householdLearningRate * lr, priceLearningRate: params.training.priceLearningRate * lr * priceLr };
+  // --aggregate-euler-weight w [--aggregate-euler-dates n] [--aggregate-euler-every k] [--aggregate-euler-rows r]: training.aggregateEuler*.
+  const aggregateEuler = {
+    aggregateEulerWeight: arg('--aggregate-euler-weight') ? Number(arg('--aggregate-euler-weight')) : params.training.aggregateEulerWeight,
+    aggregateEulerDates: arg('--aggregate-euler-dates') ? Number(arg('--aggregate-euler-dates')) : params.training.aggregateEulerDates,
+    aggregateEulerEvery: arg('--aggregate-euler-every') ? Number(arg('--aggregate-euler-every')) : params.training.aggregateEulerEvery,
+    aggregateEulerRows: arg('--aggregate-euler-rows') ? Number(arg('--aggregate-euler-rows')) : params.training.aggregateEulerRows,
+  };
+  const training = { ...params.training, ...aggregateEuler, episodes, massShare, batchSize, householdSteps, eulerOffset, anchorWeight, householdLearningRate: params.training.householdLearningRate * lr, priceLearningRate: params.training.priceLearningRate * lr * priceLr };
   const setup = buildSetup({ ...params, tatonnement, training });
   // --warm-start DIR: a checkpoint trained on a prefix of this config's policy inputs (e.g. HOME's tariff only), widened.
   const warm = arg('--warm-start') ? loadCheckpoint(arg('--warm-start') as string) : undefined;
@@ -70,7 +78,7 @@ if (process.argv.includes('--train')) {
     checkpointDir: checkpoint,
     log: (l) =>
       process.stdout.write(
-        `episode ${l.episode} x=${l.x.map((v) => v.toFixed(3)).join(',')} euler|FB| ${l.euler.toExponential(3)} rel ${l.relativeEuler.toExponential(3)} market sup ${l.market.toExponential(3)} priceLoss ${l.priceLoss.toExponential(3)} cpu ${l.cpuSeconds.toFixed(1)} s wall ${l.wallSeconds.toFixed(1)} s\n`,
+        `episode ${l.episode} x=${l.x.map((v) => v.toFixed(3)).join(',')} euler|FB| ${l.euler.toExponential(3)} rel ${l.relativeEuler.toExponential(3)}${l.aggregateEuler === undefined ? '' : ` signed ${l.aggregateEuler.toExponential(3)}`} market sup ${l.market.toExponential(3)} priceLoss ${l.priceLoss.toExponential(3)} cpu ${l.cpuSeconds.toFixed(1)} s wall ${l.wallSeconds.toFixed(1)} s\n`,
       ),
   });
   const last = trainer.history[trainer.history.length - 1];

@@ -82,6 +82,20 @@ export const TransitionDeqnParamsSchema = z
          * (R 16.7 bp, transition effect still of the wrong sign): the anchor fixes the known point only.
          */
         anchorWeight: z.number().min(0).default(0),
+        /**
+         * Weight of the aggregate Euler term: the squared population-weighted mean SIGNED relative Euler
+         * residual of each country (interior households, mass x choice probability, as the validation's
+         * dateEulerResiduals) at `aggregateEulerDates` random dates of the episode's path, added to the
+         * household loss every `aggregateEulerEvery`-th household step. Why: the bond market (hence R and
+         * the transition effect) responds to that signed mean, not to the mean square of the per-household
+         * residuals the Euler loss controls; the shipped and 400-point networks keep it at ~1e-3 (markets
+         * need ~1e-4), while many small same-signed residuals cost the MSE little. 0 = off.
+         */
+        aggregateEulerWeight: z.number().min(0).default(0),
+        aggregateEulerDates: z.number().int().min(1).default(1),
+        aggregateEulerEvery: z.number().int().min(1).default(1),
+        /** States per country for the aggregate term, drawn by mass (0 = every state of the date with mass). */
+        aggregateEulerRows: z.number().int().min(0).default(0),
         /** Log every this many episodes. */
         logEvery: z.number().int().min(1).default(10),
       })

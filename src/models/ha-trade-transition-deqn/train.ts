@@ -215,6 +215,74 @@ export function withEulerOffset(setup: TransitionSetup): TransitionSetup {
   return setup;
 }
 
+/** Every grid household with population mass at date t (above 1e-10), with that mass. */
+export function dateRows(setup: TransitionSetup, path: NetworkPath, t: number): { rows: Row[]; mass: number[] } {
+  const d = path.dates[t];
+  const { M, nZ, nA } = setup;
+  const rows: Row[] = [];
+  const mass: number[] = [];
+  for (let i = 0; i < M; i++) {
+    for (let z = 0; z < nZ; z++) {
+      for (let k = 0; k < nA; k++) {
+        const m = d.mass[i][z * nA + k];
+        if (m < 1e-10) continue;
+        rows.push({ t, country: i, z, k });
+        mass.push(m);
+      }
+    }
+  }
+  return { rows, mass };
+}
+
+/**
+ * The population-weighted mean SIGNED relative Euler residual of each country at date t [M], differentiable
+ * in the household network: over every (state, variety) of `rows` off the borrowing limit (a' + phi > 1e-4,
+ * a constant mask), weighted by the state's mass times the variety's choice probability on the path (as
+ * validate.ts dateEulerResiduals). `rows` and `mass` default to the whole date (dateRows).
+ */
+export function signedEulerBias(setup: TransitionSetup, nets: TransitionNetworks, path: NetworkPath, t: number, sample?: { rows: Row[]; mass: number[] }): tf.Tensor1D {
+  const { rows, mass } = sample ?? dateRows(setup, path, t);
+  const { M, nZ, nA } = setup;
+  const pi = path.dates[t].pi;
+  const B = rows.length;
+  const weight = new Float32Array(B * M);
+  const country = new Float32Array(M * B);
+  rows.forEach((r, b) => {
+    country[r.country * B + b] = 1;
+    for (let j = 0; j < M; j++) weight[b * M + j] = mass[b] * pi[r.country][(j * nZ + r.z) * nA + r.k];
+  });
+  const res = eulerResiduals(setup, nets, path, rows);
+  // The interior mask is a constant (tfjs has no gradient for Greater).
+  const slack = res.slack.dataSync();
+  for (let q = 0; q < B * M; q++) if (slack[q] <= 1e-4) weight[q] = 0;
+  const w = tf.tensor2d(weight, [B, M]);
+  const byCountry = tf.tensor2d(country, [M, B]);
+  const num = tf.matMul(byCountry, tf.sum(tf.mul(w, res.relative), 1, true));
+  const den = tf.matMul(byCountry, tf.sum(w, 1, true));
+  return tf.reshape(tf.div(num, tf.maximum(den, 1e-30)), [M]) as tf.Tensor1D;
+}
+
+/**
+ * Rows for the aggregate Euler term at date t: the whole date when `rowsPerCountry` is 0, otherwise that
+ * many states per country drawn with probability proportional to their mass (each then weighted equally:
+ * the importance-sampled estimate of the same mean).
+ */
+export function aggregateSample(setup: TransitionSetup, path: NetworkPath, t: number, rng: Rng, rowsPerCountry: number): { rows: Row[]; mass: number[] } {
+  if (rowsPerCountry === 0) return dateRows(setup, path, t);
+  const { nA } = setup;
+  const rows: Row[] = [];
+  for (let i = 0; i < setup.M; i++) {
+    const m = path.dates[t].mass[i];
+    for (let n = 0; n < rowsPerCountry; n++) {
+      let u = rng.uniform();
+      let s = 0;
+      while (s < m.length - 1 && u >= m[s]) u -= m[s++];
+      rows.push({ t, country: i, z: Math.floor(s / nA), k: s % nA });
+    }
+  }
+  return { rows, mass: rows.map(() => 1) };
+}
+
 /**
  * Inputs of the zero-change anchor (training.anchorWeight): every grid household's household-network
  * features at the old policy, old steady state and old prices (a tensor [rows, householdDim]), and the
@@ -253,6 +321,8 @@ export interface EpisodeLog {
   x: number[];
   euler: number;
   relativeEuler: number;
+  /** Root mean square over the episode's aggregate-term steps of the per-country signed Euler bias (training.aggregateEulerWeight > 0). */
+  aggregateEuler?: number;
   market: number;
   priceLoss: number;
   cpuSeconds: number;
@@ -302,27 +372,45 @@ export function train(setup: TransitionSetup, opts: { episodes?: number; trainer
     const path = networkPath(setup, nets, x, tp.passes);
     let euler = 0;
     let relativeEuler = 0;
+    let aggregateSum = 0;
+    let aggregateCount = 0;
     for (let s = 0; s < tp.householdSteps; s++) {
       const rows = sampleRows(setup, rng, tp.batchSize, path, tp.massShare);
       const anchorPick = anchor ? Int32Array.from({ length: tp.batchSize }, () => Math.floor(rng.uniform() * anchor.rows)) : undefined;
+      // Aggregate Euler term (training.aggregateEulerWeight) on `aggregateEulerDates` random dates every
+      // `aggregateEulerEvery`-th step.
+      const aggregate = tp.aggregateEulerWeight > 0 && s % tp.aggregateEulerEvery === 0
+        ? Array.from({ length: tp.aggregateEulerDates }, () => aggregateSample(setup, path, Math.floor(rng.uniform() * setup.params.periods), rng, tp.aggregateEulerRows))
+        : undefined;
       const out = tf.tidy(() => {
         let fbAbs: tf.Tensor = tf.scalar(0);
         let relAbs: tf.Tensor = tf.scalar(0);
+        let aggregateSq: tf.Tensor = tf.scalar(0);
         const g = tf.variableGrads(() => {
           const r = eulerResiduals(setup, nets, path, rows);
           fbAbs = tf.keep(tf.mean(tf.abs(r.fb)));
           const interior = tf.cast(tf.greater(r.slack, 1e-4), 'float32');
           relAbs = tf.keep(tf.div(tf.sum(tf.mul(interior, tf.abs(r.relative))), tf.maximum(tf.sum(interior), 1)));
-          const mse = tf.mean(tf.square(r.fb)) as tf.Scalar;
-          if (!anchor || !anchorPick) return mse;
+          let loss = tf.mean(tf.square(r.fb)) as tf.Scalar;
+          if (aggregate) {
+            const biases = aggregate.map((smp) => signedEulerBias(setup, nets, path, smp.rows[0].t, smp));
+            const squared = tf.mean(tf.stack(biases.map((b) => tf.mean(tf.square(b)))));
+            aggregateSq = tf.keep(squared);
+            loss = tf.add(loss, tf.mul(tp.aggregateEulerWeight, squared)) as tf.Scalar;
+          }
+          if (!anchor || !anchorPick) return loss;
           const correction = nets.household.raw(tf.gather(anchor.household, anchorPick));
-          return tf.add(mse, tf.mul(tp.anchorWeight, tf.mean(tf.square(correction)))) as tf.Scalar;
+          return tf.add(loss, tf.mul(tp.anchorWeight, tf.mean(tf.square(correction)))) as tf.Scalar;
         }, nets.household.variables);
         adamH.apply(nets.household.variables, nets.household.variables.map((v) => g.grads[v.name]), tp.householdLearningRate * decay);
-        return [fbAbs, relAbs];
+        return [fbAbs, relAbs, aggregateSq];
       });
       euler += out[0].dataSync()[0] / tp.householdSteps;
       relativeEuler += out[1].dataSync()[0] / tp.householdSteps;
+      if (aggregate) {
+        aggregateSum += out[2].dataSync()[0];
+        aggregateCount++;
+      }
       out.forEach((t) => t.dispose());
     }
     const target = priceTargets(setup, path);
@@ -345,7 +433,7 @@ export function train(setup: TransitionSetup, opts: { episodes?: number; trainer
       if (s === 0) priceLoss = loss;
     }
     trainer.episode++;
-    const entry: EpisodeLog = { episode: trainer.episode, x: Array.from(x), euler, relativeEuler, market: target.supResidual, priceLoss, cpuSeconds: cpuNow() - cpu0, wallSeconds: (performance.now() - wall0) / 1000 };
+    const entry: EpisodeLog = { episode: trainer.episode, x: Array.from(x), euler, relativeEuler, aggregateEuler: aggregateCount > 0 ? Math.sqrt(aggregateSum / aggregateCount) : undefined, market: target.supResidual, priceLoss, cpuSeconds: cpuNow() - cpu0, wallSeconds: (performance.now() - wall0) / 1000 };
     trainer.history.push(entry);
     if (trainer.episode % tp.logEvery === 0 || e === episodes - 1) {
       opts.log?.(entry);

@@ -12,7 +12,7 @@ import { hasRebateUnknowns, prepareTransition, solveTransition, startValuesAlong
 import { transitionWelfare, utilitarianEquivalent } from '../ha-trade/transition-welfare.ts';
 import { networkPath, type NetworkPath } from './path.ts';
 import { clearingJacobian, clearPath, type ClearingIteration } from './clearing.ts';
-import { eulerResiduals, priceTargets, withEulerOffset, type Row } from './train.ts';
+import { dateRows, eulerResiduals, priceTargets, withEulerOffset } from './train.ts';
 import { tariffsOf, type TransitionSetup } from './setup.ts';
 import type { TransitionNetworks } from './networks.ts';
 
@@ -74,18 +74,7 @@ export interface ValidationResult extends PathAccuracy {
 export function dateEulerResiduals(setup: TransitionSetup, nets: TransitionNetworks, path: NetworkPath, t: number): { country: number; weight: number; relative: number }[] {
   const d = path.dates[t];
   const { M, nZ, nA } = setup;
-  const rows: Row[] = [];
-  const mass: number[] = [];
-  for (let i = 0; i < M; i++) {
-    for (let z = 0; z < nZ; z++) {
-      for (let k = 0; k < nA; k++) {
-        const m = d.mass[i][z * nA + k];
-        if (m < 1e-10) continue;
-        rows.push({ t, country: i, z, k });
-        mass.push(m);
-      }
-    }
-  }
+  const { rows, mass } = dateRows(setup, path, t);
   const [rel, slack] = tf.tidy(() => {
     const r = eulerResiduals(setup, nets, path, rows);
     return [r.relative.dataSync() as Float32Array, r.slack.dataSync() as Float32Array];
