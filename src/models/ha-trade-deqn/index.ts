@@ -22,7 +22,7 @@ import { buildWorld, type World } from './world.ts';
 import { featuresOf, inputsOf, layoutOf, type Layout } from './layout.ts';
 import { householdBlock, makeConstants, type Constants } from './household.ts';
 import { makePolicyMatrices, type PolicyMatrices } from './prices.ts';
-import { choiceResidualsAt, chosenMask, chosenResiduals } from './residuals.ts';
+import { choiceResidualsAt, chosenMask, chosenResiduals, eulerLossOf } from './residuals.ts';
 import { tatonnement } from './market.ts';
 import { solveNetwork } from './solution.ts';
 import { decodePrices } from './world.ts';
@@ -183,7 +183,7 @@ function trainEpisode(model: HaTradeDeqn, world: World, lay: Layout, k: Constant
           const r = choiceResidualsAt(world, lay, k, net, batch, variety);
           euler = tf.keep(r.euler);
           bellman = tf.keep(r.bellman);
-          return tf.add(tf.mul(weights.euler ?? 1, tf.mean(tf.square(r.euler))), tf.mul(weights.bellman ?? 1, tf.mean(tf.square(r.bellman)))) as tf.Scalar;
+          return tf.add(tf.mul(weights.euler ?? 1, eulerLossOf(r.euler, params.eulerLoss)), tf.mul(weights.bellman ?? 1, tf.mean(tf.square(r.bellman)))) as tf.Scalar;
         }, trunk);
         let marketGrads: tf.Tensor[] = tower.map((v) => tf.zerosLike(v));
         let marketLoss: tf.Tensor = tf.scalar(0);

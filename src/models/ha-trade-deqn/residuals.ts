@@ -8,6 +8,7 @@ import type { World } from './world.ts';
 import { featuresOf, inputsOf, withAssetsAndShock, type Layout } from './layout.ts';
 import { choiceResiduals, householdBlock, type ChoiceResiduals, type Constants } from './household.ts';
 import { chooseVariety } from './panel.ts';
+import type { HaTradeDeqnParams } from './params.ts';
 
 /** Household policy at state rows: the network, or (in tests) an independent solution. */
 export type PolicyAt = (states: tf.Tensor2D) => Policy;
@@ -61,4 +62,15 @@ export function chosenResiduals(world: World, lay: Layout, k: Constants, states:
   const pick = (t: tf.Tensor2D) => tf.sum(tf.mul(mask, t), 1, true) as tf.Tensor2D;
   const top = k.capAtGridTop ? { aWanted: pick(hh.aWanted), amax: hh.amax } : undefined;
   return choiceResiduals(world, inp.R, hh.phi, pick(hh.aNext), pick(hh.c), pick(inp.p), pick(hh.continuation), expect(hhN.mu), expect(hhN.V), inp.tfp, top);
+}
+
+/**
+ * Training loss of a batch of Euler (FB) residuals under params.eulerLoss: the mean square, or the
+ * mean pseudo-Huber delta (sqrt(1 + (r/delta)^2) - 1), quadratic below delta and |r| - delta above
+ * (gradient (r/delta) / sqrt(1 + (r/delta)^2): at most 1 in size per row, whatever the residual).
+ */
+export function eulerLossOf(euler: tf.Tensor, spec: HaTradeDeqnParams['eulerLoss']): tf.Scalar {
+  if (spec.form === 'square') return tf.mean(tf.square(euler));
+  const { delta } = spec;
+  return tf.mean(tf.mul(delta, tf.sub(tf.sqrt(tf.add(1, tf.square(tf.div(euler, delta)))), 1))) as tf.Scalar;
 }

@@ -179,11 +179,6 @@ export interface EulerStats {
 }
 
 /**
- * Households drawn from the network's stationary distribution at policy x, simulated `periods`
- * periods with the networks, then their relative Euler errors (MODELS.md §0) for the variety each
- * chooses.
- */
-/**
  * The networks' savings with continuation values beta E[V(a'_j, z') | z] from the equilibrium's grid
  * values (the logsum fixed point, choices.ts) instead of the network's continuation outputs, so the
  * choice probabilities inside the Euler expectation are the consistent ones. For rows at eq's prices.
@@ -217,7 +212,30 @@ export function consistentPolicyAt(model: HaTradeDeqn, net: Mlp, eq: NetworkEqui
   };
 }
 
-export function simulatedEulerErrors(model: HaTradeDeqn, net: Mlp, eq: NetworkEquilibrium, households: number, periods: number, seed = 7, choices: 'network' | 'consistent' = 'network'): EulerStats {
+/** One simulated household's Euler check (simulatedEulerRows): who it is, where it is and its error. */
+export interface EulerRow {
+  country: number;
+  z: number;
+  /** Assets held today (levels). */
+  a: number;
+  /** The chosen variety, its choice probability and its savings' distance to the limit and to the grid top (levels). */
+  variety: number;
+  pi: number;
+  slack: number;
+  topSlack: number;
+  /** |relative Euler error| and |FB residual| of the chosen variety. */
+  relative: number;
+  fb: number;
+  /** Within 1 % of a period's wage of the borrowing limit (or of the grid top with savingsTop "cap"): the Euler equation is an inequality there. */
+  constrained: boolean;
+}
+
+/**
+ * Households drawn from the network's stationary distribution at eq's policy and prices, simulated
+ * `periods` periods with the networks, then the relative Euler error (MODELS.md §0) and FB residual
+ * of the variety each chooses, one record per household (simulatedEulerErrors summarises them).
+ */
+export function simulatedEulerRows(model: HaTradeDeqn, net: Mlp, eq: NetworkEquilibrium, households: number, periods: number, seed = 7, choices: 'network' | 'consistent' = 'network'): EulerRow[] {
   const { world, layout: lay, constants } = model;
   const { M, nZ } = world;
   const rng = Rng.fromSeed(`euler:${seed}`);
@@ -236,42 +254,65 @@ export function simulatedEulerErrors(model: HaTradeDeqn, net: Mlp, eq: NetworkEq
   }
   for (let t = 0; t < periods; t++) simulatePeriod(world, lay, constants, net, states, rng, 3);
   for (let h = 0; h < households; h++) states[h * d + lay.u] = rng.uniform();
-  const errors: number[] = [];
-  let fbSum = 0;
-  let constrained = 0;
+  return eulerRowsAt(model, choices === 'network' ? net : consistentPolicyAt(model, net, eq), net, states, (i) => eq.prices.wages[i]);
+}
+
+/**
+ * Euler check of the variety each row's household picks with its uniform, for any state rows (a
+ * simulated cross-section or a training panel); `wageOf(country)` sets the 1 %-of-wage band at the
+ * limit and the top where the Euler equation is an inequality.
+ */
+export function eulerRowsAt(model: HaTradeDeqn, policy: Mlp | PolicyAt, net: Mlp, states: Float32Array, wageOf: (country: number) => number): EulerRow[] {
+  const { world, layout: lay, constants } = model;
+  const { M, nZ } = world;
+  const d = lay.dim;
+  const households = states.length / d;
+  const rows: EulerRow[] = [];
   // Every row evaluates M varieties x nZ successors: ~40k network rows per chunk (2000 households at two
   // countries; 19 countries at 2000 would need ~3 GB of wasm memory).
   const chunk = Math.max(1, Math.floor(40000 / (M * nZ)));
   for (let start = 0; start < households; start += chunk) {
     const size = Math.min(chunk, households - start);
     const out = tf.tidy(() => {
-      const r = choiceResidualsAt(world, lay, constants, choices === 'network' ? net : consistentPolicyAt(model, net, eq), tf.tensor2d(states.subarray(start * d, (start + size) * d), [size, d]));
+      const r = choiceResidualsAt(world, lay, constants, policy, tf.tensor2d(states.subarray(start * d, (start + size) * d), [size, d]));
       return [r.relativeEuler, r.euler];
     });
     const [rel, fb] = out.map((t) => t.dataSync());
     out.forEach((t) => t.dispose());
     const pi = probabilities(model, net, states.subarray(start * d, (start + size) * d));
-    const i = (r: number) => states[(start + r) * d + lay.country];
     for (let r = 0; r < size; r++) {
-      const j = chooseVariety(pi.pi, r * M, M, states[(start + r) * d + lay.u]);
-      fbSum += Math.abs(fb[r * M + j]);
+      const o = (start + r) * d;
+      const country = states[o + lay.country];
+      const j = chooseVariety(pi.pi, r * M, M, states[o + lay.u]);
+      const slack = pi.slack[r * M + j];
+      const topSlack = pi.topSlack[r * M + j];
       // At (or within 1 % of a period's labour income of) the borrowing limit, or of the grid top when
       // savings are capped there (params.savingsTop "cap"), the Euler equation is an inequality; the FB
       // residual covers those households.
-      const near = 0.01 * eq.prices.wages[i(r)];
-      if (pi.slack[r * M + j] < near || (constants.capAtGridTop && pi.topSlack[r * M + j] < near)) constrained++;
-      else errors.push(Math.abs(rel[r * M + j]));
+      const near = 0.01 * wageOf(country);
+      const constrained = slack < near || (constants.capAtGridTop && topSlack < near);
+      rows.push({ country, z: states[o + lay.z], a: states[o + lay.a], variety: j, pi: pi.pi[r * M + j], slack, topSlack, relative: Math.abs(rel[r * M + j]), fb: Math.abs(fb[r * M + j]), constrained });
     }
   }
+  return rows;
+}
+
+/** Summary of simulatedEulerRows: relative errors of unconstrained households, FB residuals of all. */
+export function simulatedEulerErrors(model: HaTradeDeqn, net: Mlp, eq: NetworkEquilibrium, households: number, periods: number, seed = 7, choices: 'network' | 'consistent' = 'network'): EulerStats {
+  return summariseEulerRows(simulatedEulerRows(model, net, eq, households, periods, seed, choices));
+}
+
+export function summariseEulerRows(rows: EulerRow[]): EulerStats {
+  const errors = rows.filter((r) => !r.constrained).map((r) => r.relative);
   errors.sort((a, b) => a - b);
   const mean = errors.reduce((s, v) => s + v, 0) / Math.max(1, errors.length);
   return {
     meanRelative: mean,
     maxRelative: errors[errors.length - 1] ?? 0,
     p99Relative: errors[Math.floor(0.99 * (errors.length - 1))] ?? 0,
-    meanFB: fbSum / households,
-    constrainedShare: constrained / households,
-    households,
+    meanFB: rows.reduce((s, r) => s + r.fb, 0) / Math.max(1, rows.length),
+    constrainedShare: rows.filter((r) => r.constrained).length / Math.max(1, rows.length),
+    households: rows.length,
   };
 }
 
