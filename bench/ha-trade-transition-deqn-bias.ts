@@ -7,11 +7,15 @@
 //   npx tsx bench/ha-trade-transition-deqn-bias.ts [--config models/ha-trade-transition-deqn.json] [--shift -0.002] [--points N] [--json]
 // --points N solves the old steady state and measures the residuals on an N-point asset grid (the
 // economy's assets.points; the residual's interpolation error should fall like h^2 with the grid).
+//   npx tsx bench/ha-trade-transition-deqn-bias.ts --checkpoint DIR [--tariff 0,0.1,0.25] [--points N] [--json]
+// --checkpoint DIR: instead, the trained networks' population-weighted SIGNED relative Euler residual per
+// country (validate.ts dateEulerResiduals, raw residuals; the quantity training.aggregateEulerWeight
+// penalises) at dates 0, 1, 2, 5, 10, 20, 40, T-1 of their own path after each tariff (HOME on FOREIGN).
 import { initBackend } from '../src/tensor/backend.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { loadTransitionParams } from '../src/models/ha-trade-transition-deqn/params.ts';
 import { buildSetup, oldPolicy, type TransitionSetup } from '../src/models/ha-trade-transition-deqn/setup.ts';
-import { withEulerOffset } from '../src/models/ha-trade-transition-deqn/train.ts';
+import { loadCheckpoint, restoreNetworks, withEulerOffset } from '../src/models/ha-trade-transition-deqn/train.ts';
 import { dateEulerResiduals } from '../src/models/ha-trade-transition-deqn/validate.ts';
 import { createNetworks } from '../src/models/ha-trade-transition-deqn/networks.ts';
 import { dateMarkets, networkPath, type NetworkPath } from '../src/models/ha-trade-transition-deqn/path.ts';
@@ -23,6 +27,40 @@ interface Row_ {
   meanConsumption: number;
   signedEuler: number;
   bondResidual: number;
+}
+
+/** Per tariff and date, each country's population-weighted signed relative Euler residual of the checkpoint's networks. */
+function checkpointBias(dir: string): void {
+  const ck = loadCheckpoint(dir);
+  const points = flag('points');
+  const setup = buildSetup(points === undefined ? ck.params : { ...ck.params, economySets: [...ck.params.economySets, `assets.points=${points}`] });
+  const nets = restoreNetworks(setup, ck.weights);
+  const T = setup.params.periods;
+  const dates = [...new Set([0, 1, 2, 5, 10, 20, 40, T - 1].filter((t) => t < T))];
+  const rows: { tariff: number; t: number; signed: number[] }[] = [];
+  for (const x of flag('tariff', '0,0.1,0.25').split(',').map(Number)) {
+    const path = networkPath(setup, nets, [x], setup.params.training.passes);
+    for (const t of dates) {
+      const num = new Float64Array(setup.M);
+      const den = new Float64Array(setup.M);
+      for (const r of dateEulerResiduals(setup, nets, path, t)) {
+        num[r.country] += r.weight * r.relative;
+        den[r.country] += r.weight;
+      }
+      rows.push({ tariff: x, t, signed: Array.from(num, (v, i) => v / den[i]) });
+    }
+  }
+  if (process.argv.includes('--json')) {
+    process.stdout.write(JSON.stringify({ checkpoint: dir, episode: ck.episode, points: setup.nA, rows, cpuSeconds: cpuSeconds() }) + '\n');
+    return;
+  }
+  process.stdout.write(`${dir} (episode ${ck.episode}, ${setup.nA}-point grid): population-weighted signed relative Euler residual by country\n\n| tariff | ${dates.map((t) => `t=${t}`).join(' | ')} | mean abs |\n|---|${dates.map(() => '---').join('|')}|---|\n`);
+  for (const x of [...new Set(rows.map((r) => r.tariff))]) {
+    const mine = rows.filter((r) => r.tariff === x);
+    const meanAbs = mine.reduce((a, r) => a + r.signed.reduce((b, v) => b + Math.abs(v), 0), 0) / (mine.length * setup.M);
+    process.stdout.write(`| ${x} | ${mine.map((r) => r.signed.map((v) => v.toExponential(1)).join(' / ')).join(' | ')} | ${meanAbs.toExponential(2)} |\n`);
+  }
+  process.stdout.write(`\n${cpuSeconds().toFixed(1)} s CPU\n`);
 }
 
 function measure(setup: TransitionSetup, path: NetworkPath, nets: ReturnType<typeof createNetworks>, t: number, shift: number): Row_ {
@@ -41,6 +79,11 @@ function measure(setup: TransitionSetup, path: NetworkPath, nets: ReturnType<typ
 
 await initBackend();
 const cpu0 = cpuSeconds();
+const checkpoint = flag('checkpoint');
+if (checkpoint !== undefined) {
+  checkpointBias(checkpoint);
+  process.exit(0);
+}
 const loaded = loadTransitionParams(flag('config', 'models/ha-trade-transition-deqn.json'));
 const points = flag('points');
 const params = points === undefined ? loaded : { ...loaded, economySets: [...loaded.economySets, `assets.points=${points}`] };
