@@ -20,9 +20,11 @@ export interface Constants {
   /** Top of each country's reference asset grid amax_i [M, 1], and whether savings are capped there (params.savingsTop). */
   amax: tf.Tensor2D;
   capAtGridTop: boolean;
+  /** Distances to the limit and the top enter the FB complementarity in units of A_i / limitScale (params.eulerLimitScale). */
+  limitScale: number;
 }
 
-export function makeConstants(world: World, opts: { capAtGridTop?: boolean } = {}): Constants {
+export function makeConstants(world: World, opts: { capAtGridTop?: boolean; limitScale?: number } = {}): Constants {
   const econ = world.economy;
   const { M, nZ } = world;
   return tf.tidy(() => {
@@ -35,7 +37,7 @@ export function makeConstants(world: World, opts: { capAtGridTop?: boolean } = {
       amax: tf.tensor2d(Array.from(world.amax), [M, 1]),
     };
     for (const t of Object.values(c)) tf.keep(t);
-    return { ...c, capAtGridTop: opts.capAtGridTop ?? false };
+    return { ...c, capAtGridTop: opts.capAtGridTop ?? false, limitScale: opts.limitScale ?? 1 };
   });
 }
 
@@ -150,15 +152,18 @@ export interface ChoiceResiduals {
  * ([B, k] each) given the expectations over z' of tomorrow's marginal utility of money and value at
  * those savings (§C.3): u'(c_j)/p_j = beta R E[sum_j' pi_j' u'(c_j')/p_j'].
  */
-export function choiceResiduals(world: World, R: tf.Tensor2D, phi: tf.Tensor2D, aNext: tf.Tensor2D, c: tf.Tensor2D, p: tf.Tensor2D, C: tf.Tensor2D, expectedMu: tf.Tensor2D, expectedV: tf.Tensor2D, tfp: tf.Tensor2D, top?: GridTop): ChoiceResiduals {
+export function choiceResiduals(world: World, R: tf.Tensor2D, phi: tf.Tensor2D, aNext: tf.Tensor2D, c: tf.Tensor2D, p: tf.Tensor2D, C: tf.Tensor2D, expectedMu: tf.Tensor2D, expectedV: tf.Tensor2D, tfp: tf.Tensor2D, top?: GridTop, limitScale = 1): ChoiceResiduals {
   const { beta, gamma } = world.economy;
   const rhs = tf.mul(tf.mul(beta, R), expectedMu);
   const cEuler = tf.pow(tf.mul(p, rhs), -1 / gamma);
   const relativeEuler = tf.sub(tf.div(cEuler, c), 1) as tf.Tensor2D;
   // Distance to the limit in units of A_i: in levels a small country's (a' + phi ~ 1e-3) would switch
   // the complementarity off and leave its Euler errors untrained.
-  const toLimit = tf.div(tf.add(aNext, phi), tfp);
-  const euler = (top ? boxComplementarity(relativeEuler, toLimit, tf.div(tf.sub(top.amax, top.aWanted), tfp)) : fischerBurmeister(relativeEuler, toLimit)) as tf.Tensor2D;
+  // limitScale > 1 (params.eulerLimitScale) measures both distances in smaller units, so the FB residual
+  // is the Euler error itself closer to the limit (FB(e, s) ~ min(e, s) once s < |e|).
+  const unit = limitScale === 1 ? tfp : tf.div(tfp, limitScale);
+  const toLimit = tf.div(tf.add(aNext, phi), unit);
+  const euler = (top ? boxComplementarity(relativeEuler, toLimit, tf.div(tf.sub(top.amax, top.aWanted), unit)) : fischerBurmeister(relativeEuler, toLimit)) as tf.Tensor2D;
   const bellman = tf.div(tf.mul(1 - beta, tf.sub(C, tf.mul(beta, expectedV))), valueScale(world, tfp)) as tf.Tensor2D;
   return { euler, relativeEuler, bellman };
 }

@@ -46,7 +46,7 @@ export function createHaTradeDeqn(raw: unknown): HaTradeDeqn {
   const params = parseParams(raw);
   const world = buildWorld(params.economy, params.policy);
   const lay = layoutOf(world);
-  const k = makeConstants(world, { capAtGridTop: params.savingsTop === 'cap' });
+  const k = makeConstants(world, { capAtGridTop: params.savingsTop === 'cap', limitScale: params.eulerLimitScale });
   const m = makePolicyMatrices(world);
   const { M, nZ } = world;
   const prices: TowerOutputGroup = { name: 'prices', size: world.priceDim, decode: 'linear', tower: { inputs: lay.policyFeatures, hidden: params.priceNetwork.hidden, exclusive: true, activation: 'tanh' } };

@@ -40,7 +40,7 @@ export function choiceResidualsAt(world: World, lay: Layout, k: Constants, net: 
   const probs = tf.reshape(tf.transpose(tf.matMul(inp.zHot, k.P)), [1, nZ, B]); // P(z_b, z')
   const expect = (q: tf.Tensor2D) => tf.transpose(tf.sum(tf.mul(tf.reshape(q, [J, nZ, B]), probs), 1)) as tf.Tensor2D;
   const top = k.capAtGridTop ? { aWanted: pick(hh.aWanted), amax: hh.amax } : undefined;
-  return choiceResiduals(world, inp.R, hh.phi, aNext, pick(hh.c), pick(inp.p), pick(hh.continuation), expect(hhN.mu), expect(hhN.V), inp.tfp, top);
+  return choiceResiduals(world, inp.R, hh.phi, aNext, pick(hh.c), pick(inp.p), pick(hh.continuation), expect(hhN.mu), expect(hhN.V), inp.tfp, top, k.limitScale);
 }
 
 /** One-hot [B, M] of the variety each row's household picks with its uniform (no gradient). */
@@ -61,7 +61,7 @@ export function chosenResiduals(world: World, lay: Layout, k: Constants, states:
   const mask = chosenMask(world, lay, states, hh.pi);
   const pick = (t: tf.Tensor2D) => tf.sum(tf.mul(mask, t), 1, true) as tf.Tensor2D;
   const top = k.capAtGridTop ? { aWanted: pick(hh.aWanted), amax: hh.amax } : undefined;
-  return choiceResiduals(world, inp.R, hh.phi, pick(hh.aNext), pick(hh.c), pick(inp.p), pick(hh.continuation), expect(hhN.mu), expect(hhN.V), inp.tfp, top);
+  return choiceResiduals(world, inp.R, hh.phi, pick(hh.aNext), pick(hh.c), pick(inp.p), pick(hh.continuation), expect(hhN.mu), expect(hhN.V), inp.tfp, top, k.limitScale);
 }
 
 /**
