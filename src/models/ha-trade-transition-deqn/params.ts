@@ -90,6 +90,14 @@ export const TransitionDeqnParamsSchema = z
          * the transition effect) responds to that signed mean, not to the mean square of the per-household
          * residuals the Euler loss controls; the shipped and 400-point networks keep it at ~1e-3 (markets
          * need ~1e-4), while many small same-signed residuals cost the MSE little. 0 = off.
+         * Measured (400-point grid, resumed from the 400-point fine-tune fine400b, 256 states per country,
+         * one date per step): weight 30 at the fine-tune's learning rate blew up within 5 episodes (signed
+         * 2e-2, markets 6e-2); weight 3 at half the household rate (250 episodes) then weight 10 at a quarter
+         * of that (240 episodes, ~1870 s CPU each stage) are stable and bring the signed bias (mean |.| over 8
+         * dates at tariffs 0 / 0.1 / 0.25) from 8.4e-4 / 3.5e-4 / 7.2e-4 to 1.7e-4 / 1.6e-4 / 1.6e-4, the max R error from 10-17 bp to
+         * 4-6 bp and the zero-change R drift from 17.4 to 4.2 bp; the transition effect is NOT fixed
+         * (HOME at tariff 0.10 +0.0031 vs reference -0.0079): welfare moves ~0.0015 points per bp of R, so
+         * it needs R within ~1 bp (a bias ~3e-5, near the 400-point grid's own 4.2e-5).
          */
         aggregateEulerWeight: z.number().min(0).default(0),
         aggregateEulerDates: z.number().int().min(1).default(1),
