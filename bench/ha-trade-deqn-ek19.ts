@@ -84,6 +84,8 @@ const table = {
   'import share err % max (shares >= 1 %)': rows.map((_, p) => `${pct(details[p].bigShareMax)} (${details[p].bigShareCount} pairs)`),
   'worst import share (network vs reference)': details.map((q) => q.worst),
   'price-net wage / R err %': rows.map((r) => `${pct(r.priceNetworkWageError)} / ${pct(r.priceNetworkRError)}`),
+  // Far above ~1e-7 the clearing stopped without descent: the row's errors are the price network's.
+  'cleared market residual (Newton steps)': rows.map((r) => `${r.clearing.residualNorm.toExponential(2)} (${r.clearing.newtonIterations})`),
   'price-net goods residual max % own income': priceNet.map((q) => pct(q.goodsOwnMax)),
   'price-net bonds % world income': priceNet.map((q) => pct(q.bonds)),
   'mean rel. Euler %': euler.map((e) => pct(e.meanRelative)),
@@ -122,6 +124,7 @@ if (process.argv.includes('--json')) {
         priceNetworkWageError: r.priceNetworkWageError,
         priceNetworkRError: r.priceNetworkRError,
         priceNetworkMarkets: priceNet[p],
+        clearing: r.clearing,
         utilitarianNetwork: r.utilitarianNetwork,
         utilitarianReference: r.utilitarianReference,
         utilitarianError: r.utilitarianError,

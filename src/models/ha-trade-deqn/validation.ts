@@ -79,6 +79,12 @@ export interface PointComparison {
   /** Largest relative wage and R errors of the price network's own prices (before market clearing). */
   priceNetworkWageError: number;
   priceNetworkRError: number;
+  /**
+   * The market clearing behind `network`: Newton steps taken and the sup norm of the market residuals
+   * left (clearing.ts units). A residual far above the float32 floor (~1e-7) means the clearing stopped
+   * without descent and the errors above are the price network's, not the trained households' equilibrium.
+   */
+  clearing: { newtonIterations: number; residualNorm: number };
   network: NetworkEquilibrium;
   reference: HaTradeEquilibrium;
 }
@@ -151,7 +157,7 @@ export function compareAtPoints(model: HaTradeDeqn, net: Mlp, points: ArrayLike<
       utilitarianReference = baseRef.states.map((st, i) => utilitarianGain(refInterp, st.distribution.mass, i * per, vNew));
       utilitarianError = Math.max(...utilitarianReference.map((r, i) => relErr(utilitarianNetwork[i], r)));
     }
-    return { policy: Array.from(x), wageError, RError, importShareError, welfareNetwork, welfareReference, welfareError, welfareNetworkConditioned, welfareReferenceConditioned, welfareErrorConditioned, utilitarianNetwork, utilitarianReference, utilitarianError, priceNetworkWageError, priceNetworkRError, network: net1, reference: ref };
+    return { policy: Array.from(x), wageError, RError, importShareError, welfareNetwork, welfareReference, welfareError, welfareNetworkConditioned, welfareReferenceConditioned, welfareErrorConditioned, utilitarianNetwork, utilitarianReference, utilitarianError, priceNetworkWageError, priceNetworkRError, clearing: { newtonIterations: net1.newtonIterations, residualNorm: net1.residualNorm }, network: net1, reference: ref };
   });
 }
 
