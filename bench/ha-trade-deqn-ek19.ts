@@ -49,7 +49,10 @@ const priceNetCpu = cpuSeconds() - t;
 process.stderr.write(`price-network markets (${priceNetCpu.toFixed(1)} s CPU): ${JSON.stringify(priceNet)}\n`);
 
 t = cpuSeconds();
-const rows = compareAtPoints(model, run.net, points, { maxNewton: clear });
+const rows = compareAtPoints(model, run.net, points, {
+  maxNewton: clear,
+  onStep: (s) => process.stderr.write(`  clearing: Newton step ${s.iteration}${s.jacobianRebuilt ? ' (new Jacobian)' : ''}, market residual ${s.residualNorm.toExponential(2)}, ${(cpuSeconds() - t).toFixed(0)} s CPU\n`),
+});
 const compareCpu = cpuSeconds() - t;
 process.stderr.write(`compare (${compareCpu.toFixed(1)} s CPU): wage err ${rows.map((r) => r.wageError).join(', ')}; R err ${rows.map((r) => r.RError).join(', ')}; utilitarian CE network ${rows[1].utilitarianNetwork.map((v) => v.toFixed(4)).join(' ')} reference ${rows[1].utilitarianReference.map((v) => v.toFixed(4)).join(' ')}\n`);
 t = cpuSeconds();

@@ -62,12 +62,16 @@ describe('shipped ha-trade checkpoint', () => {
     // error is hardest to meet there. The 100-point reference is itself off by 3.5 % at this point
     // (-0.1862 vs -0.1930 at 800 points, bench/ha-trade-deqn.ts --grid-points N), so the check uses 400 points.
     const points = validationPoints(model.world);
-    const [, hardest] = compareAtPoints(model, run.net, [points[0], points[4]], { points: 400 });
+    const steps: number[] = [];
+    const [, hardest] = compareAtPoints(model, run.net, [points[0], points[4]], { points: 400, onStep: (s) => steps.push(s.residualNorm) });
     expect(hardest.utilitarianReference[1]).toBeCloseTo(-0.1934, 3); // the 400-point reference
     expect(hardest.utilitarianError).toBeLessThan(0.05); // measured 4.80 % (FOREIGN -0.1841 vs -0.1934; HOME -0.5210 vs -0.5308)
     expect(hardest.RError).toBeLessThan(5e-4); // measured 0.015 %
     // The trained households' markets really clear there: at the float32 network's noise floor (~1e-7), not stalled.
     expect(hardest.clearing.residualNorm).toBeLessThan(1e-6); // measured 3.3e-7 after 5 Newton steps
+    // Progress: every accepted Newton step of both points is reported; the last is the residual left.
+    expect(steps.length).toBeGreaterThan(1);
+    expect(steps[steps.length - 1]).toBe(hardest.clearing.residualNorm);
   }, 180_000);
 
   it('is deterministic and reports the fields of deqn solve --json and deqn welfare --json', () => {

@@ -21,6 +21,8 @@ export interface ClearingOptions extends SolveNetworkOptions {
   /** Starting raw prices (default: the price network at x) and a stationary distribution to warm-start from. */
   initialRaw?: ArrayLike<number>;
   initialMass?: Float64Array[];
+  /** Called after each Newton iteration (a 19-country step costs 1-2 CPU minutes: progress for long validations). */
+  onStep?: (step: { iteration: number; residualNorm: number; jacobianRebuilt: boolean }) => void;
 }
 
 export interface ClearedEquilibrium extends NetworkEquilibrium {
@@ -94,6 +96,7 @@ export function clearMarkets(model: HaTradeDeqn, net: Mlp, x: ArrayLike<number>,
     raw = trialRaw;
     current = trial;
     mass = current.eq.mass;
+    opts.onStep?.({ iteration: iterations + 1, residualNorm: supNorm(current.f), jacobianRebuilt: fresh });
   }
   return { ...current.eq, raw, networkRaw, newtonIterations: iterations, residualNorm: supNorm(current.f) };
 }
