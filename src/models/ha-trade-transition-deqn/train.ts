@@ -130,6 +130,13 @@ export function eulerResiduals(setup: TransitionSetup, nets: TransitionNetworks,
   return { fb: fischerBurmeister(relative, slack) as tf.Tensor2D, relative, slack };
 }
 
+/** The state index (z * nA + k) a uniform u picks from a country's distribution over states (inverse CDF). */
+function drawFromMass(mass: ArrayLike<number>, u: number): number {
+  let s = 0;
+  while (s < mass.length - 1 && u >= mass[s]) u -= mass[s++];
+  return s;
+}
+
 /**
  * Grid households at random dates 0..T-1: a share `massShare` drawn from the date's distribution (the
  * households whose choices move the markets), the rest uniformly over the grid (coverage of states
@@ -142,10 +149,7 @@ export function sampleRows(setup: TransitionSetup, rng: Rng, B: number, path?: N
     const t = Math.floor(rng.uniform() * T);
     const country = Math.floor(rng.uniform() * setup.M);
     if (path && rng.uniform() < massShare) {
-      const mass = path.dates[t].mass[country];
-      let u = rng.uniform();
-      let s = 0;
-      while (s < mass.length - 1 && u >= mass[s]) u -= mass[s++];
+      const s = drawFromMass(path.dates[t].mass[country], rng.uniform());
       return { t, country, z: Math.floor(s / nA), k: s % nA };
     }
     return { t, country, z: Math.floor(rng.uniform() * setup.nZ), k: Math.floor(rng.uniform() * nA) };
@@ -274,9 +278,7 @@ export function aggregateSample(setup: TransitionSetup, path: NetworkPath, t: nu
   for (let i = 0; i < setup.M; i++) {
     const m = path.dates[t].mass[i];
     for (let n = 0; n < rowsPerCountry; n++) {
-      let u = rng.uniform();
-      let s = 0;
-      while (s < m.length - 1 && u >= m[s]) u -= m[s++];
+      const s = drawFromMass(m, rng.uniform());
       rows.push({ t, country: i, z: Math.floor(s / nA), k: s % nA });
     }
   }
