@@ -4,6 +4,7 @@
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --resume DIR --checkpoint DIR2 --episodes N [--lr-scale f] [--price-lr-scale f] [--tatonnement-R k] [--mass-share s]
 //       [--euler-offset none|reference] [--anchor-weight w] [--batch-size B] [--household-steps S]
 //       [--aggregate-euler-weight w] [--aggregate-euler-dates n] [--aggregate-euler-every k] [--aggregate-euler-rows r]
+//       [--aggregate-euler-impact-share s] [--aggregate-euler-impact-dates n]
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --config models/ha-trade-transition-deqn-both.json --warm-start DIR --checkpoint DIR2
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --config CONFIG --init-from DIR --checkpoint DIR2 [--episodes N]
 //   npx tsx bench/ha-trade-transition-deqn.ts --validate --checkpoint DIR [--tariff 0.25] [--periods 200] [--clear old|new] [--clear-iterations 8] [--points N] [--json]
@@ -15,7 +16,7 @@
 // with the sequence-space Jacobian at the old steady state (no solve per policy) or the new one.
 // Training prints one line per logged episode (Euler, market residuals, CPU and wall seconds).
 import { initBackend } from '../src/tensor/backend.ts';
-import { loadTransitionParams } from '../src/models/ha-trade-transition-deqn/params.ts';
+import { loadTransitionParams, parseTransitionParams } from '../src/models/ha-trade-transition-deqn/params.ts';
 import { widenPolicyInputs } from '../src/models/ha-trade-transition-deqn/networks.ts';
 import { buildSetup } from '../src/models/ha-trade-transition-deqn/setup.ts';
 import { loadCheckpoint, restoreNetworks, train, type Trainer } from '../src/models/ha-trade-transition-deqn/train.ts';
@@ -52,15 +53,19 @@ if (process.argv.includes('--train')) {
   const anchorWeight = arg('--anchor-weight') ? Number(arg('--anchor-weight')) : params.training.anchorWeight;
   const batchSize = arg('--batch-size') ? Number(arg('--batch-size')) : params.training.batchSize;
   const householdSteps = arg('--household-steps') ? Number(arg('--household-steps')) : params.training.householdSteps;
-  // --aggregate-euler-weight w [--aggregate-euler-dates n] [--aggregate-euler-every k] [--aggregate-euler-rows r]: training.aggregateEuler*.
+  // --aggregate-euler-weight w [--aggregate-euler-dates n] [--aggregate-euler-every k] [--aggregate-euler-rows r]
+  // [--aggregate-euler-impact-share s] [--aggregate-euler-impact-dates n]: training.aggregateEuler*.
   const aggregateEuler = {
     aggregateEulerWeight: arg('--aggregate-euler-weight') ? Number(arg('--aggregate-euler-weight')) : params.training.aggregateEulerWeight,
     aggregateEulerDates: arg('--aggregate-euler-dates') ? Number(arg('--aggregate-euler-dates')) : params.training.aggregateEulerDates,
     aggregateEulerEvery: arg('--aggregate-euler-every') ? Number(arg('--aggregate-euler-every')) : params.training.aggregateEulerEvery,
     aggregateEulerRows: arg('--aggregate-euler-rows') ? Number(arg('--aggregate-euler-rows')) : params.training.aggregateEulerRows,
+    aggregateEulerImpactShare: arg('--aggregate-euler-impact-share') ? Number(arg('--aggregate-euler-impact-share')) : params.training.aggregateEulerImpactShare,
+    aggregateEulerImpactDates: arg('--aggregate-euler-impact-dates') ? Number(arg('--aggregate-euler-impact-dates')) : params.training.aggregateEulerImpactDates,
   };
   const training = { ...params.training, ...aggregateEuler, episodes, massShare, batchSize, householdSteps, eulerOffset, anchorWeight, householdLearningRate: params.training.householdLearningRate * lr, priceLearningRate: params.training.priceLearningRate * lr * priceLr };
-  const setup = buildSetup({ ...params, tatonnement, training });
+  // Through the schema, so a flag outside its allowed range (e.g. an impact share above 1) is refused.
+  const setup = buildSetup(parseTransitionParams({ ...params, tatonnement, training }, 'bench flags'));
   // --warm-start DIR: a checkpoint trained on a prefix of this config's policy inputs (e.g. HOME's tariff only), widened.
   const warm = arg('--warm-start') ? loadCheckpoint(arg('--warm-start') as string) : undefined;
   // --init-from DIR: the same networks (same policy inputs) under this config's params.

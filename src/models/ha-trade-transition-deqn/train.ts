@@ -286,6 +286,18 @@ export function aggregateSample(setup: TransitionSetup, path: NetworkPath, t: nu
 }
 
 /**
+ * A date for the aggregate Euler term: with probability training.aggregateEulerImpactShare one of the impact
+ * dates 0..aggregateEulerImpactDates-1 (uniformly), otherwise uniform over 0..T-1. With share 0 it draws
+ * exactly one uniform, as before the option existed (same stream, same dates).
+ */
+export function aggregateDate(setup: TransitionSetup, rng: Rng): number {
+  const { aggregateEulerImpactShare: share, aggregateEulerImpactDates: impact } = setup.params.training;
+  const T = setup.params.periods;
+  if (share > 0 && rng.uniform() < share) return Math.floor(rng.uniform() * Math.min(impact, T));
+  return Math.floor(rng.uniform() * T);
+}
+
+/**
  * Inputs of the zero-change anchor (training.anchorWeight): every grid household's household-network
  * features at the old policy, old steady state and old prices (a tensor [rows, householdDim]), and the
  * aggregate state of that point repeated `periods + 1` times (one episode's weight in the price regression).
@@ -379,10 +391,10 @@ export function train(setup: TransitionSetup, opts: { episodes?: number; trainer
     for (let s = 0; s < tp.householdSteps; s++) {
       const rows = sampleRows(setup, rng, tp.batchSize, path, tp.massShare);
       const anchorPick = anchor ? Int32Array.from({ length: tp.batchSize }, () => Math.floor(rng.uniform() * anchor.rows)) : undefined;
-      // Aggregate Euler term (training.aggregateEulerWeight) on `aggregateEulerDates` random dates every
-      // `aggregateEulerEvery`-th step.
+      // Aggregate Euler term (training.aggregateEulerWeight) on `aggregateEulerDates` random dates (a share
+      // of them impact dates, aggregateEulerImpactShare) every `aggregateEulerEvery`-th step.
       const aggregate = tp.aggregateEulerWeight > 0 && s % tp.aggregateEulerEvery === 0
-        ? Array.from({ length: tp.aggregateEulerDates }, () => aggregateSample(setup, path, Math.floor(rng.uniform() * setup.params.periods), rng, tp.aggregateEulerRows))
+        ? Array.from({ length: tp.aggregateEulerDates }, () => aggregateSample(setup, path, aggregateDate(setup, rng), rng, tp.aggregateEulerRows))
         : undefined;
       const out = tf.tidy(() => {
         let fbAbs: tf.Tensor = tf.scalar(0);
