@@ -21,6 +21,15 @@ export interface ClearingOptions extends SolveNetworkOptions {
   /** Starting raw prices (default: the price network at x) and a stationary distribution to warm-start from. */
   initialRaw?: ArrayLike<number>;
   initialMass?: Float64Array[];
+  /**
+   * Finite-difference step of the Jacobian, in raw price units (default 1e-3). Why not smaller: the
+   * residuals are only piecewise smooth (savings capped at the borrowing limit and the grid top). At
+   * 1e-4 the 19-country columns change by 12-32 % between +h and -h, and the Newton step built from
+   * them goes uphill (stage 5, episode 560, 10 % USA tariff: no descent from 1.7e-3 even at 1/64 of
+   * the step); at 1e-3 the same step takes the residual to 2.6e-4, following the linear prediction
+   * within 2 % over its first tenth.
+   */
+  jacobianStep?: number;
   /** Called after each Newton iteration (a 19-country step costs 1-2 CPU minutes: progress for long validations). */
   onStep?: (step: { iteration: number; residualNorm: number; jacobianRebuilt: boolean }) => void;
 }
@@ -41,6 +50,7 @@ export function marketVector(model: HaTradeDeqn, eq: NetworkEquilibrium): Float6
 }
 
 const supNorm = (v: ArrayLike<number>) => Array.from(v).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+const euclidNorm = (v: ArrayLike<number>) => Math.sqrt(Array.from(v).reduce((s, x) => s + x * x, 0));
 
 /** The trained households' market-clearing equilibrium at policy x. */
 export function clearMarkets(model: HaTradeDeqn, net: Mlp, x: ArrayLike<number>, opts: ClearingOptions = {}): ClearedEquilibrium {
@@ -55,13 +65,14 @@ export function clearMarkets(model: HaTradeDeqn, net: Mlp, x: ArrayLike<number>,
     const eq = solveNetwork(model, net, x, { ...solveOpts, prices: decodePrices(world, r), initialMass: mass });
     return { eq, f: marketVector(model, eq) };
   };
+  const h = opts.jacobianStep ?? 1e-3;
   const jacobian = (r: Float64Array, f0: Float64Array) => {
     const J = new Float64Array(n * n);
     for (let k = 0; k < n; k++) {
       const up = Float64Array.from(r);
-      up[k] += 1e-4;
+      up[k] += h;
       const f = at(up).f;
-      for (let row = 0; row < n; row++) J[row * n + k] = (f[row] - f0[row]) / 1e-4;
+      for (let row = 0; row < n; row++) J[row * n + k] = (f[row] - f0[row]) / h;
     }
     return J;
   };
@@ -74,25 +85,25 @@ export function clearMarkets(model: HaTradeDeqn, net: Mlp, x: ArrayLike<number>,
     const fresh = J === undefined;
     J ??= jacobian(raw, current.f);
     const step = solveLinear(J, current.f, n);
+    // Backtracking on the Euclidean norm: the Newton direction is a descent direction of |f|^2, not
+    // necessarily of the sup norm the stopping rule uses.
     let scale = 1;
     let trial = current;
     let trialRaw = raw;
     for (let back = 0; back < 6; back++) {
       trialRaw = Float64Array.from(raw, (v, k) => v - scale * step[k]);
       trial = at(trialRaw);
-      if (supNorm(trial.f) < supNorm(current.f)) break;
+      if (euclidNorm(trial.f) < euclidNorm(current.f)) break;
       scale *= 0.5;
     }
-    if (!(supNorm(trial.f) < supNorm(current.f))) {
-      // No descent even on a fresh Jacobian: the float32 network's noise floor, or a finite-difference
-      // Newton direction that does not decrease the sup norm far from the solution (measured: the
-      // 19-country stage-5 network, episode 560, at a 10 % USA tariff stops here before any step with
-      // residual 1.7e-3; episode 520 takes both allowed steps to 1.7e-4). residualNorm tells the caller which.
+    if (!(euclidNorm(trial.f) < euclidNorm(current.f))) {
+      // No descent even on a fresh Jacobian: the float32 network's noise floor (or a finite-difference
+      // Jacobian too poor to give a descent direction). residualNorm tells the caller which.
       if (fresh) break;
       J = undefined;
       continue;
     }
-    if (!(supNorm(trial.f) < 0.5 * supNorm(current.f))) J = undefined;
+    if (!(euclidNorm(trial.f) < 0.5 * euclidNorm(current.f))) J = undefined;
     raw = trialRaw;
     current = trial;
     mass = current.eq.mass;
