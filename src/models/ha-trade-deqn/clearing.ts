@@ -15,7 +15,11 @@ import { priceRaw, solveNetwork, type NetworkEquilibrium, type SolveNetworkOptio
 import type { HaTradeDeqn } from './index.ts';
 
 export interface ClearingOptions extends SolveNetworkOptions {
-  /** Sup-norm tolerance on the market residuals (over world labour income); default 1e-7 (the float32 network's noise floor is ~1e-7). */
+  /**
+   * Sup-norm tolerance on the market residuals (over world labour income); default 1e-6. The float32
+   * networks' noise floor is 1-6e-7 (two countries 3.3e-7, 19 countries 1.5-5.5e-7): a tighter
+   * tolerance ends in a step that cannot descend and a fresh Jacobian (~100 CPU s at 19 countries) wasted.
+   */
   marketTol?: number;
   maxNewton?: number;
   /** Starting raw prices (default: the price network at x) and a stationary distribution to warm-start from. */
@@ -58,7 +62,7 @@ export function clearMarkets(model: HaTradeDeqn, net: Mlp, x: ArrayLike<number>,
   const n = world.priceDim;
   const networkRaw = priceRaw(model, net, x);
   let raw = Float64Array.from(opts.initialRaw ?? networkRaw);
-  const tol = opts.marketTol ?? 1e-7;
+  const tol = opts.marketTol ?? 1e-6;
   const solveOpts: SolveNetworkOptions = { points: opts.points, tol: opts.tol ?? 1e-12, maxIterations: opts.maxIterations ?? 50000, choices: opts.choices };
   let mass: Float64Array[] | undefined = opts.initialMass;
   const at = (r: Float64Array) => {

@@ -81,7 +81,7 @@ export interface PointComparison {
   priceNetworkRError: number;
   /**
    * The market clearing behind `network`: Newton steps taken and the sup norm of the market residuals
-   * left (clearing.ts units). A residual far above the float32 floor (~1e-7) means the clearing stopped
+   * left (clearing.ts units). A residual far above the float32 floor (1-6e-7; clearing stops at 1e-6 by default) means the clearing stopped
    * without descent and the errors above are the price network's, not the trained households' equilibrium.
    */
   clearing: { newtonIterations: number; residualNorm: number };
