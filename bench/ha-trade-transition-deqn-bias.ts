@@ -7,10 +7,13 @@
 //   npx tsx bench/ha-trade-transition-deqn-bias.ts [--config models/ha-trade-transition-deqn.json] [--shift -0.002] [--points N] [--json]
 // --points N solves the old steady state and measures the residuals on an N-point asset grid (the
 // economy's assets.points; the residual's interpolation error should fall like h^2 with the grid).
-//   npx tsx bench/ha-trade-transition-deqn-bias.ts --checkpoint DIR [--tariff 0,0.1,0.25] [--points N] [--json]
+//   npx tsx bench/ha-trade-transition-deqn-bias.ts --checkpoint DIR [--tariff 0,0.1,0.25] [--points N] [--markets] [--json]
 // --checkpoint DIR: instead, the trained networks' population-weighted SIGNED relative Euler residual per
 // country (validate.ts dateEulerResiduals, raw residuals; the quantity training.aggregateEulerWeight
 // penalises) at dates 0, 1, 2, 5, 10, 20, 40, T-1 of their own path after each tariff (HOME on FOREIGN).
+// --markets adds the same dates' market residuals (path.ts dateMarkets: goods of countries 2..M, bonds,
+// government budgets; each over income, in units of 1e-4): welfare moves ~0.01 points per 1e-4 of income
+// a household is over- or under-paid, so residuals of this size decide the transition effect's sign at 0.10.
 import { initBackend } from '../src/tensor/backend.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { loadTransitionParams } from '../src/models/ha-trade-transition-deqn/params.ts';
@@ -38,9 +41,12 @@ function checkpointBias(dir: string): void {
   const T = setup.params.periods;
   const dates = [...new Set([0, 1, 2, 5, 10, 20, 40, T - 1].filter((t) => t < T))];
   const rows: { tariff: number; t: number; signed: number[] }[] = [];
+  const withMarkets = process.argv.includes('--markets');
+  const markets: { tariff: number; t: number; residuals: number[] }[] = [];
   for (const x of flag('tariff', '0,0.1,0.25').split(',').map(Number)) {
     const path = networkPath(setup, nets, [x], setup.params.training.passes);
     for (const t of dates) {
+      if (withMarkets) markets.push({ tariff: x, t, residuals: Array.from(dateMarkets(setup, path.dates[t], path.tariffs).residuals) });
       const num = new Float64Array(setup.M);
       const den = new Float64Array(setup.M);
       for (const r of dateEulerResiduals(setup, nets, path, t)) {
@@ -51,7 +57,7 @@ function checkpointBias(dir: string): void {
     }
   }
   if (process.argv.includes('--json')) {
-    process.stdout.write(JSON.stringify({ checkpoint: dir, episode: ck.episode, points: setup.nA, rows, cpuSeconds: cpuSeconds() }) + '\n');
+    process.stdout.write(JSON.stringify({ checkpoint: dir, episode: ck.episode, points: setup.nA, rows, ...(withMarkets ? { markets } : {}), cpuSeconds: cpuSeconds() }) + '\n');
     return;
   }
   process.stdout.write(`${dir} (episode ${ck.episode}, ${setup.nA}-point grid): population-weighted signed relative Euler residual by country\n\n| tariff | ${dates.map((t) => `t=${t}`).join(' | ')} | mean abs |\n|---|${dates.map(() => '---').join('|')}|---|\n`);
@@ -60,7 +66,19 @@ function checkpointBias(dir: string): void {
     const meanAbs = mine.reduce((a, r) => a + r.signed.reduce((b, v) => b + Math.abs(v), 0), 0) / (mine.length * setup.M);
     process.stdout.write(`| ${x} | ${mine.map((r) => r.signed.map((v) => v.toExponential(1)).join(' / ')).join(' | ')} | ${meanAbs.toExponential(2)} |\n`);
   }
+  if (withMarkets) marketsMarkdown(setup, dates, markets);
   process.stdout.write(`\n${cpuSeconds().toFixed(1)} s CPU\n`);
+}
+
+/** Per tariff and date: the market residuals in units of 1e-4 of income. */
+function marketsMarkdown(setup: TransitionSetup, dates: number[], markets: { tariff: number; t: number; residuals: number[] }[]): void {
+  const c = setup.econ.countries;
+  const names = [...c.slice(1).map((n) => `goods ${n}`), 'bonds', ...c.map((n) => `budget ${n}`)];
+  process.stdout.write(`\nMarket residuals over income (1e-4): ${names.join(' / ')}\n\n| tariff | ${dates.map((t) => `t=${t}`).join(' | ')} |\n|---|${dates.map(() => '---').join('|')}|\n`);
+  for (const x of [...new Set(markets.map((m) => m.tariff))]) {
+    const mine = markets.filter((m) => m.tariff === x);
+    process.stdout.write(`| ${x} | ${mine.map((m) => m.residuals.map((v) => (1e4 * v).toFixed(2)).join(' / ')).join(' | ')} |\n`);
+  }
 }
 
 function measure(setup: TransitionSetup, path: NetworkPath, nets: ReturnType<typeof createNetworks>, t: number, shift: number): Row_ {
