@@ -2,7 +2,7 @@
 // validation table against the float64 reference transition (src/models/ha-trade/transition.ts).
 //   npx tsx bench/ha-trade-transition-deqn.ts --train [--config models/ha-trade-transition-deqn.json] [--episodes N] --checkpoint DIR
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --resume DIR --checkpoint DIR2 --episodes N [--lr-scale f] [--price-lr-scale f] [--tatonnement-R k] [--mass-share s]
-//       [--euler-offset none|reference] [--anchor-weight w] [--batch-size B] [--household-steps S]
+//       [--euler-offset none|reference] [--anchor-weight w] [--batch-size B] [--household-steps S] [--price-steps S]
 //       [--aggregate-euler-weight w] [--aggregate-euler-dates n] [--aggregate-euler-every k] [--aggregate-euler-rows r]
 //       [--aggregate-euler-impact-share s] [--aggregate-euler-impact-dates n]
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --config models/ha-trade-transition-deqn-both.json --warm-start DIR --checkpoint DIR2
@@ -53,6 +53,7 @@ if (process.argv.includes('--train')) {
   const anchorWeight = arg('--anchor-weight') ? Number(arg('--anchor-weight')) : params.training.anchorWeight;
   const batchSize = arg('--batch-size') ? Number(arg('--batch-size')) : params.training.batchSize;
   const householdSteps = arg('--household-steps') ? Number(arg('--household-steps')) : params.training.householdSteps;
+  const priceSteps = arg('--price-steps') ? Number(arg('--price-steps')) : params.training.priceSteps;
   // --aggregate-euler-weight w [--aggregate-euler-dates n] [--aggregate-euler-every k] [--aggregate-euler-rows r]
   // [--aggregate-euler-impact-share s] [--aggregate-euler-impact-dates n]: training.aggregateEuler*.
   const aggregateEuler = {
@@ -63,7 +64,7 @@ if (process.argv.includes('--train')) {
     aggregateEulerImpactShare: arg('--aggregate-euler-impact-share') ? Number(arg('--aggregate-euler-impact-share')) : params.training.aggregateEulerImpactShare,
     aggregateEulerImpactDates: arg('--aggregate-euler-impact-dates') ? Number(arg('--aggregate-euler-impact-dates')) : params.training.aggregateEulerImpactDates,
   };
-  const training = { ...params.training, ...aggregateEuler, episodes, massShare, batchSize, householdSteps, eulerOffset, anchorWeight, householdLearningRate: params.training.householdLearningRate * lr, priceLearningRate: params.training.priceLearningRate * lr * priceLr };
+  const training = { ...params.training, ...aggregateEuler, episodes, massShare, batchSize, householdSteps, priceSteps, eulerOffset, anchorWeight, householdLearningRate: params.training.householdLearningRate * lr, priceLearningRate: params.training.priceLearningRate * lr * priceLr };
   // Through the schema, so a flag outside its allowed range (e.g. an impact share above 1) is refused.
   const setup = buildSetup(parseTransitionParams({ ...params, tatonnement, training }, 'bench flags'));
   // --warm-start DIR: a checkpoint trained on a prefix of this config's policy inputs (e.g. HOME's tariff only), widened.
