@@ -110,6 +110,12 @@ export const TransitionDeqnParamsSchema = z
          * (the behaviour before this option, same random stream). Why: with uniform draws the dates t = 0-1 get
          * 1 draw in 30 at T = 60, and the 400-point networks trained with weight 10 (session 6) keep a signed
          * bias of 5-7e-4 there (<= 2e-4 from t = 2 on), where welfare weighs most.
+         * Measured (session 7, resumed from those networks, weight 10, 256 states, impact dates 0-2): share 0.3
+         * at their rates (200 episodes, 1508 s CPU) takes the impact bias at tariff 0.25 from -6.2e-4 to
+         * -4.8e-4 / -4.0e-4 at t = 0 and below 5e-5 at t = 1, at 0.10 t = 0 from 6.9e-4 / 1.8e-4 to 4.5e-4 /
+         * 1.6e-5 (t = 1 4.8e-4 -> 4.1e-4); share 0.5 at half the rates (240 more episodes) leaves 0.10's at
+         * 5-6e-4 and spreads 3.5e-4 to t = 2-5 (R 10.6 bp low). Neither fixes the transition effect: the
+         * biases wander by ~2e-4 between checkpoints at every date, as much as the term removes.
          */
         aggregateEulerImpactShare: z.number().min(0).max(1).default(0),
         aggregateEulerImpactDates: z.number().int().min(1).default(3),
