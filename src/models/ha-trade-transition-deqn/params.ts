@@ -114,8 +114,12 @@ export const TransitionDeqnParamsSchema = z
          * at their rates (200 episodes, 1508 s CPU) takes the impact bias at tariff 0.25 from -6.2e-4 to
          * -4.8e-4 / -4.0e-4 at t = 0 and below 5e-5 at t = 1, at 0.10 t = 0 from 6.9e-4 / 1.8e-4 to 4.5e-4 /
          * 1.6e-5 (t = 1 4.8e-4 -> 4.1e-4); share 0.5 at half the rates (240 more episodes) leaves 0.10's at
-         * 5-6e-4 and spreads 3.5e-4 to t = 2-5 (R 10.6 bp low). Neither fixes the transition effect: the
-         * biases wander by ~2e-4 between checkpoints at every date, as much as the term removes.
+         * 5-6e-4 and spreads 3.5e-4 to t = 2-5 (R 10.6 bp low). Share 0.3 at a quarter of the rates (200 +
+         * 170 episodes, 1525 + 1348 s CPU; no market spikes, which the full rate had) brings 0.25's t = 0 bias
+         * to -7e-5 / -4e-5 and its mean to 7e-5, HOME's 0.25 effect to -0.0354 after 200 episodes (reference
+         * -0.0353) but -0.0308 after 370. None fixes the transition effect (HOME at 0.10 +0.005, FOREIGN at
+         * 0.25 ~0, reference +0.0122): what is left comes from FOREIGN's wage 7.5e-4 low at t = 0-1 and the
+         * early-vs-long-run R profile, not the size of the bias.
          */
         aggregateEulerImpactShare: z.number().min(0).max(1).default(0),
         aggregateEulerImpactDates: z.number().int().min(1).default(3),
