@@ -22,6 +22,12 @@ import { buildSetup } from '../src/models/ha-trade-transition-deqn/setup.ts';
 import { loadCheckpoint, restoreNetworks, train, type Trainer } from '../src/models/ha-trade-transition-deqn/train.ts';
 import { validateAgainstReference, validationMarkdown } from '../src/models/ha-trade-transition-deqn/validate.ts';
 
+/** A numeric flag's value, or the fallback when the flag is absent. */
+function numberArg(name: string, fallback: number): number {
+  const value = arg(name);
+  return value ? Number(value) : fallback;
+}
+
 function arg(name: string): string | undefined {
   const k = process.argv.indexOf(name);
   return k >= 0 ? process.argv[k + 1] : undefined;
@@ -42,27 +48,27 @@ if (process.argv.includes('--train')) {
   const resume = arg('--resume');
   const ck = resume ? loadCheckpoint(resume) : undefined;
   const params = withPoints(ck?.params ?? loadTransitionParams(arg('--config') ?? 'models/ha-trade-transition-deqn.json'));
-  const episodes = arg('--episodes') ? Number(arg('--episodes')) : params.training.episodes;
-  const lr = arg('--lr-scale') ? Number(arg('--lr-scale')) : 1;
-  const massShare = arg('--mass-share') ? Number(arg('--mass-share')) : params.training.massShare;
-  const priceLr = arg('--price-lr-scale') ? Number(arg('--price-lr-scale')) : 1;
+  const episodes = numberArg('--episodes', params.training.episodes);
+  const lr = numberArg('--lr-scale', 1);
+  const massShare = numberArg('--mass-share', params.training.massShare);
+  const priceLr = numberArg('--price-lr-scale', 1);
   const tatonnement = { ...params.tatonnement, ...(arg('--tatonnement-R') ? { R: Number(arg('--tatonnement-R')) } : {}) };
   // --euler-offset none|reference overrides the config's (or resumed checkpoint's) training.eulerOffset.
   const eulerOffset = (arg('--euler-offset') ?? params.training.eulerOffset) as 'none' | 'reference';
   if (eulerOffset !== 'none' && eulerOffset !== 'reference') throw new Error(`--euler-offset must be none or reference, got ${eulerOffset}`);
-  const anchorWeight = arg('--anchor-weight') ? Number(arg('--anchor-weight')) : params.training.anchorWeight;
-  const batchSize = arg('--batch-size') ? Number(arg('--batch-size')) : params.training.batchSize;
-  const householdSteps = arg('--household-steps') ? Number(arg('--household-steps')) : params.training.householdSteps;
-  const priceSteps = arg('--price-steps') ? Number(arg('--price-steps')) : params.training.priceSteps;
+  const anchorWeight = numberArg('--anchor-weight', params.training.anchorWeight);
+  const batchSize = numberArg('--batch-size', params.training.batchSize);
+  const householdSteps = numberArg('--household-steps', params.training.householdSteps);
+  const priceSteps = numberArg('--price-steps', params.training.priceSteps);
   // --aggregate-euler-weight w [--aggregate-euler-dates n] [--aggregate-euler-every k] [--aggregate-euler-rows r]
   // [--aggregate-euler-impact-share s] [--aggregate-euler-impact-dates n]: training.aggregateEuler*.
   const aggregateEuler = {
-    aggregateEulerWeight: arg('--aggregate-euler-weight') ? Number(arg('--aggregate-euler-weight')) : params.training.aggregateEulerWeight,
-    aggregateEulerDates: arg('--aggregate-euler-dates') ? Number(arg('--aggregate-euler-dates')) : params.training.aggregateEulerDates,
-    aggregateEulerEvery: arg('--aggregate-euler-every') ? Number(arg('--aggregate-euler-every')) : params.training.aggregateEulerEvery,
-    aggregateEulerRows: arg('--aggregate-euler-rows') ? Number(arg('--aggregate-euler-rows')) : params.training.aggregateEulerRows,
-    aggregateEulerImpactShare: arg('--aggregate-euler-impact-share') ? Number(arg('--aggregate-euler-impact-share')) : params.training.aggregateEulerImpactShare,
-    aggregateEulerImpactDates: arg('--aggregate-euler-impact-dates') ? Number(arg('--aggregate-euler-impact-dates')) : params.training.aggregateEulerImpactDates,
+    aggregateEulerWeight: numberArg('--aggregate-euler-weight', params.training.aggregateEulerWeight),
+    aggregateEulerDates: numberArg('--aggregate-euler-dates', params.training.aggregateEulerDates),
+    aggregateEulerEvery: numberArg('--aggregate-euler-every', params.training.aggregateEulerEvery),
+    aggregateEulerRows: numberArg('--aggregate-euler-rows', params.training.aggregateEulerRows),
+    aggregateEulerImpactShare: numberArg('--aggregate-euler-impact-share', params.training.aggregateEulerImpactShare),
+    aggregateEulerImpactDates: numberArg('--aggregate-euler-impact-dates', params.training.aggregateEulerImpactDates),
   };
   const training = { ...params.training, ...aggregateEuler, episodes, massShare, batchSize, householdSteps, priceSteps, eulerOffset, anchorWeight, householdLearningRate: params.training.householdLearningRate * lr, priceLearningRate: params.training.priceLearningRate * lr * priceLr };
   // Through the schema, so a flag outside its allowed range (e.g. an impact share above 1) is refused.
