@@ -1,10 +1,11 @@
 // Transition DEQN of the ha-trade model (src/models/ha-trade-transition-deqn/): training and the
 // validation table against the float64 reference transition (src/models/ha-trade/transition.ts).
 //   npx tsx bench/ha-trade-transition-deqn.ts --train [--config models/ha-trade-transition-deqn.json] [--episodes N] --checkpoint DIR
-//   npx tsx bench/ha-trade-transition-deqn.ts --train --resume DIR --checkpoint DIR2 --episodes N [--lr-scale f] [--price-lr-scale f] [--tatonnement-R k] [--mass-share s]
+//   npx tsx bench/ha-trade-transition-deqn.ts --train --resume DIR --checkpoint DIR2 --episodes N [--lr-scale f] [--price-lr-scale f] [--tatonnement-R k] [--tatonnement-wage k] [--mass-share s]
 //       [--euler-offset none|reference] [--anchor-weight w] [--batch-size B] [--household-steps S] [--price-steps S]
 //       [--aggregate-euler-weight w] [--aggregate-euler-dates n] [--aggregate-euler-every k] [--aggregate-euler-rows r]
-//       [--aggregate-euler-impact-share s] [--aggregate-euler-impact-dates n]
+//       [--aggregate-euler-impact-share s] [--aggregate-euler-impact-dates n] [--aggregate-euler-weighting mass|spending]
+//       [--price-impact-weight w] [--price-impact-dates n]
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --config models/ha-trade-transition-deqn-both.json --warm-start DIR --checkpoint DIR2
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --config CONFIG --init-from DIR --checkpoint DIR2 [--episodes N]
 //   npx tsx bench/ha-trade-transition-deqn.ts --validate --checkpoint DIR [--tariff 0.25] [--periods 200] [--clear old|new] [--clear-iterations 8] [--points N] [--json]
@@ -52,7 +53,7 @@ if (process.argv.includes('--train')) {
   const lr = numberArg('--lr-scale', 1);
   const massShare = numberArg('--mass-share', params.training.massShare);
   const priceLr = numberArg('--price-lr-scale', 1);
-  const tatonnement = { ...params.tatonnement, ...(arg('--tatonnement-R') ? { R: Number(arg('--tatonnement-R')) } : {}) };
+  const tatonnement = { wage: numberArg('--tatonnement-wage', params.tatonnement.wage), R: numberArg('--tatonnement-R', params.tatonnement.R) };
   // --euler-offset none|reference overrides the config's (or resumed checkpoint's) training.eulerOffset.
   const eulerOffset = (arg('--euler-offset') ?? params.training.eulerOffset) as 'none' | 'reference';
   if (eulerOffset !== 'none' && eulerOffset !== 'reference') throw new Error(`--euler-offset must be none or reference, got ${eulerOffset}`);
@@ -60,8 +61,10 @@ if (process.argv.includes('--train')) {
   const batchSize = numberArg('--batch-size', params.training.batchSize);
   const householdSteps = numberArg('--household-steps', params.training.householdSteps);
   const priceSteps = numberArg('--price-steps', params.training.priceSteps);
+  // --price-impact-weight w [--price-impact-dates n]: training.priceImpactWeight / priceImpactDates.
+  const priceImpact = { priceImpactWeight: numberArg('--price-impact-weight', params.training.priceImpactWeight), priceImpactDates: numberArg('--price-impact-dates', params.training.priceImpactDates) };
   // --aggregate-euler-weight w [--aggregate-euler-dates n] [--aggregate-euler-every k] [--aggregate-euler-rows r]
-  // [--aggregate-euler-impact-share s] [--aggregate-euler-impact-dates n]: training.aggregateEuler*.
+  // [--aggregate-euler-impact-share s] [--aggregate-euler-impact-dates n] [--aggregate-euler-weighting mass|spending]: training.aggregateEuler*.
   const aggregateEuler = {
     aggregateEulerWeight: numberArg('--aggregate-euler-weight', params.training.aggregateEulerWeight),
     aggregateEulerDates: numberArg('--aggregate-euler-dates', params.training.aggregateEulerDates),
@@ -69,8 +72,9 @@ if (process.argv.includes('--train')) {
     aggregateEulerRows: numberArg('--aggregate-euler-rows', params.training.aggregateEulerRows),
     aggregateEulerImpactShare: numberArg('--aggregate-euler-impact-share', params.training.aggregateEulerImpactShare),
     aggregateEulerImpactDates: numberArg('--aggregate-euler-impact-dates', params.training.aggregateEulerImpactDates),
+    aggregateEulerWeighting: arg('--aggregate-euler-weighting') ?? params.training.aggregateEulerWeighting,
   };
-  const training = { ...params.training, ...aggregateEuler, episodes, massShare, batchSize, householdSteps, priceSteps, eulerOffset, anchorWeight, householdLearningRate: params.training.householdLearningRate * lr, priceLearningRate: params.training.priceLearningRate * lr * priceLr };
+  const training = { ...params.training, ...aggregateEuler, ...priceImpact, episodes, massShare, batchSize, householdSteps, priceSteps, eulerOffset, anchorWeight, householdLearningRate: params.training.householdLearningRate * lr, priceLearningRate: params.training.priceLearningRate * lr * priceLr };
   // Through the schema, so a flag outside its allowed range (e.g. an impact share above 1) is refused.
   const setup = buildSetup(parseTransitionParams({ ...params, tatonnement, training }, 'bench flags'));
   // --warm-start DIR: a checkpoint trained on a prefix of this config's policy inputs (e.g. HOME's tariff only), widened.

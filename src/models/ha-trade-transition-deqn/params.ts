@@ -122,7 +122,27 @@ export const TransitionDeqnParamsSchema = z
          * early-vs-long-run R profile, not the size of the bias.
          */
         aggregateEulerImpactShare: z.number().min(0).max(1).default(0),
+        /**
+         * Weights of the aggregate term's mean signed residual: 'mass' = state mass x choice probability (as
+         * the validation's dateEulerResiduals); 'spending' = that times the (state, variety)'s spending p_j c_j
+         * on the path, so the mean is the date's aggregate spending error the goods and bond markets see (a
+         * relative consumption error of a household counts by its spending). Why: in the session-7 networks at
+         * tariff 0.25 the mass-weighted bias is -2.1e-4 / -1.1e-4 (HOME / FOREIGN) at t = 0 while the
+         * spending-weighted one is -2.7e-4 / +1.2e-4 (t = 1: -5.6e-4 / +1.7e-4): the wealth quintiles' biases
+         * (+-2.5e-3) cancel in the mass weighting but not in spending, and the sign matches HOME saving ~20 %
+         * too little (NFA at t = 1 0.00227 vs the reference's 0.00289) and FOREIGN's wage 7.5e-4 low at impact.
+         */
+        aggregateEulerWeighting: z.enum(['mass', 'spending']).default('mass'),
         aggregateEulerImpactDates: z.number().int().min(1).default(3),
+        /**
+         * Weight of the impact dates 0..priceImpactDates-1 after the change in the price network's regression on
+         * the Walrasian targets (each replayed episode's rows at those dates count this many times; the anchor's
+         * rows count once). 1 = every date equal (the behaviour before this option, same arithmetic). Why: the
+         * regression has T + 1 = 61 rows per episode and the impact dates, where welfare weighs most and where the
+         * FOREIGN wage is 7.5e-4 low at tariff 0.25 in the session-7 networks, are 2-3 of them.
+         */
+        priceImpactWeight: z.number().positive().default(1),
+        priceImpactDates: z.number().int().min(1).default(3),
         /** Log every this many episodes. */
         logEvery: z.number().int().min(1).default(10),
       })

@@ -7,7 +7,8 @@
 //    tomorrow's consumption from the household network itself at (a'_j, z', S_{t+1});
 //  - price network: regression on each date's Walrasian target, the current prices moved by the
 //    date's scale-free market residuals (goods excess supply over income, bonds over world income,
-//    rebates set to tariff revenue) - as the stationary DEQN (ha-trade-deqn/market.ts). Prices get no
+//    rebates set to tariff revenue) - as the stationary DEQN (ha-trade-deqn/market.ts); the impact dates
+//    can be weighted up in it (training.priceImpactWeight). Prices get no
 //    gradient from the Euler loss and households none from market clearing, so a market residual can
 //    never be "fixed" by bending household optimality.
 import { writeFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
@@ -242,18 +243,23 @@ export function dateRows(setup: TransitionSetup, path: NetworkPath, t: number): 
  * The population-weighted mean SIGNED relative Euler residual of each country at date t [M], differentiable
  * in the household network: over every (state, variety) of `rows` off the borrowing limit (a' + phi > 1e-4,
  * a constant mask), weighted by the state's mass times the variety's choice probability on the path (as
- * validate.ts dateEulerResiduals). `rows` and `mass` default to the whole date (dateRows).
+ * validate.ts dateEulerResiduals), times the path's spending p_j c_j with training.aggregateEulerWeighting
+ * 'spending' (constant weights). `rows` and `mass` default to the whole date (dateRows).
  */
 export function signedEulerBias(setup: TransitionSetup, nets: TransitionNetworks, path: NetworkPath, t: number, sample?: { rows: Row[]; mass: number[] }): tf.Tensor1D {
   const { rows, mass } = sample ?? dateRows(setup, path, t);
   const { M, nZ, nA } = setup;
-  const pi = path.dates[t].pi;
+  const { pi, c, delivered } = path.dates[t];
+  const spending = setup.params.training.aggregateEulerWeighting === 'spending';
   const B = rows.length;
   const weight = new Float32Array(B * M);
   const country = new Float32Array(M * B);
   rows.forEach((r, b) => {
     country[r.country * B + b] = 1;
-    for (let j = 0; j < M; j++) weight[b * M + j] = mass[b] * pi[r.country][(j * nZ + r.z) * nA + r.k];
+    for (let j = 0; j < M; j++) {
+      const idx = (j * nZ + r.z) * nA + r.k;
+      weight[b * M + j] = mass[b] * pi[r.country][idx] * (spending ? delivered[r.country][j] * c[r.country][idx] : 1);
+    }
   });
   const res = eulerResiduals(setup, nets, path, rows);
   // The interior mask is a constant (tfjs has no gradient for Greater).
@@ -295,6 +301,33 @@ export function aggregateDate(setup: TransitionSetup, rng: Rng): number {
   const T = setup.params.periods;
   if (share > 0 && rng.uniform() < share) return Math.floor(rng.uniform() * Math.min(impact, T));
   return Math.floor(rng.uniform() * T);
+}
+
+/**
+ * Row weights of the price regression (training.priceImpactWeight): `episodes` replayed episodes of T + 1
+ * dates each, then `anchorRows` anchor rows; an episode's rows at dates 0..priceImpactDates-1 get the weight,
+ * every other row 1. Undefined when the weight is 1 (the unweighted mean, as before the option existed).
+ */
+export function priceRowWeights(setup: TransitionSetup, episodes: number, anchorRows: number): Float32Array | undefined {
+  const { priceImpactWeight: weight, priceImpactDates: impact } = setup.params.training;
+  if (weight === 1) return undefined;
+  const T1 = setup.params.periods + 1;
+  const w = new Float32Array(episodes * T1 + anchorRows).fill(1);
+  for (let e = 0; e < episodes; e++) for (let t = 0; t < Math.min(impact, T1); t++) w[e * T1 + t] = weight;
+  return w;
+}
+
+/**
+ * The price network's regression loss: mean squared error over rows and outputs, each row's squares
+ * weighted by `rowWeights` (normalised by their sum, so the loss stays a mean) when given.
+ */
+export function priceRegressionLoss(raw: tf.Tensor2D, targets: tf.Tensor2D, rowWeights?: Float32Array): tf.Scalar {
+  const squares = tf.square(tf.sub(raw, targets));
+  if (!rowWeights) return tf.mean(squares) as tf.Scalar;
+  let total = 0;
+  for (const v of rowWeights) total += v;
+  const perRow = tf.mean(squares, 1);
+  return tf.div(tf.sum(tf.mul(perRow, tf.tensor1d(rowWeights))), total) as tf.Scalar;
 }
 
 /**
@@ -438,9 +471,10 @@ export function train(setup: TransitionSetup, opts: { episodes?: number; trainer
     const targetAll = concatenate([...replay, ...anchorEpisode].map((r) => r.targets));
     let priceLoss = 0;
     const T1 = targetAll.length / setup.priceDim;
+    const rowWeights = priceRowWeights(setup, replay.length, anchorEpisode.length > 0 ? setup.params.periods + 1 : 0);
     for (let s = 0; s < tp.priceSteps; s++) {
       const loss = tf.tidy(() => {
-        const g = tf.variableGrads(() => tf.mean(tf.square(tf.sub(nets.price.raw(tf.tensor2d(aggAll, [T1, aggAll.length / T1])), tf.tensor2d(targetAll, [T1, setup.priceDim])))) as tf.Scalar, nets.price.variables);
+        const g = tf.variableGrads(() => priceRegressionLoss(nets.price.raw(tf.tensor2d(aggAll, [T1, aggAll.length / T1])), tf.tensor2d(targetAll, [T1, setup.priceDim]), rowWeights), nets.price.variables);
         adamP.apply(nets.price.variables, nets.price.variables.map((v) => g.grads[v.name]), tp.priceLearningRate * decay);
         return g.value.dataSync()[0];
       });
