@@ -3,6 +3,7 @@
 // how it moves, and which residuals an equilibrium drives to zero.
 import type { tf } from '../tensor/backend.ts';
 import type { Rng } from '../tensor/rng.ts';
+import type { Mlp } from './network.ts';
 
 /** How raw network outputs of a group become economic quantities. */
 export type Decoding = 'linear' | 'softplus' | 'sigmoid' | 'exp';
@@ -43,6 +44,12 @@ export interface DynamicModel<Family extends string = string> {
   readonly residualFamilies: readonly Family[];
   /** Network input for a batch of states: [batch, stateDim] -> [batch, featureDim]. */
   features(states: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * Optional: the decoded policy at a batch of states when it is more than the network's decoded
+   * outputs at `features` (e.g. the outputs correct a known solution, ha-trade-deqn/baseline.ts).
+   * Absent: net.policy(features(states)).
+   */
+  policyAt?(net: Mlp, states: tf.Tensor2D): Policy;
   /** Starting states of `paths` simulation paths, row-major [paths, stateDim]. */
   initialStates(paths: number, rng: Rng): Float32Array;
   /**

@@ -8,7 +8,7 @@ import type { Mlp } from './network.ts';
 export type PolicyFunction = (states: tf.Tensor2D) => Policy;
 
 export function networkPolicy(model: DynamicModel, net: Mlp): PolicyFunction {
-  return (states) => net.policy(model.features(states));
+  return model.policyAt ? (states) => model.policyAt!(net, states) : (states) => net.policy(model.features(states));
 }
 
 export interface ResidualEvaluation<F extends string = string> {

@@ -41,7 +41,7 @@ export class Simulator {
     const dim = this.model.stateDim;
     this.states = tf.tidy(() => {
       const x = tf.tensor2d(this.states, [this.paths, dim]);
-      const policy = net.policy(this.model.features(x));
+      const policy = this.model.policyAt ? this.model.policyAt(net, x) : net.policy(this.model.features(x));
       return this.model.nextStates(x, policy, tf.tensor1d(shocks)).dataSync() as Float32Array;
     });
     this.model.guardStates?.(this.states, rng);

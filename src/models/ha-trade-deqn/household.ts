@@ -6,6 +6,7 @@ import { tf } from '../../tensor/backend.ts';
 import type { Policy } from '../../deqn/model.ts';
 import type { World } from './world.ts';
 import type { HouseholdInputs } from './layout.ts';
+import { baselineTensors, type Baseline, type BaselineTables } from './baseline.ts';
 
 /** Per-model constant tensors (kept alive for the model's lifetime). */
 export interface Constants {
@@ -22,12 +23,14 @@ export interface Constants {
   capAtGridTop: boolean;
   /** Distances to the limit and the top enter the FB complementarity in units of A_i / limitScale (params.eulerLimitScale). */
   limitScale: number;
+  /** The policy the household network corrects (params.householdBaseline, baseline.ts); none: the network alone. */
+  baseline?: Baseline;
 }
 
-export function makeConstants(world: World, opts: { capAtGridTop?: boolean; limitScale?: number } = {}): Constants {
+export function makeConstants(world: World, opts: { capAtGridTop?: boolean; limitScale?: number; baseline?: BaselineTables } = {}): Constants {
   const econ = world.economy;
   const { M, nZ } = world;
-  return tf.tidy(() => {
+  const constants = tf.tidy(() => {
     const c = {
       zValues: tf.tensor2d(Array.from(econ.chain.values), [nZ, 1]),
       P: tf.tensor2d(Array.from(econ.chain.P), [nZ, nZ]),
@@ -39,6 +42,8 @@ export function makeConstants(world: World, opts: { capAtGridTop?: boolean; limi
     for (const t of Object.values(c)) tf.keep(t);
     return { ...c, capAtGridTop: opts.capAtGridTop ?? false, limitScale: opts.limitScale ?? 1 };
   });
+  // Outside the tidy: tensors created here outlive it (the model's lifetime).
+  return { ...constants, baseline: opts.baseline ? baselineTensors(world, opts.baseline) : undefined };
 }
 
 /** Value scale of the network's continuation output: C = C0 + C_SCALE * raw. */

@@ -21,6 +21,7 @@ import type { Mlp, TowerOutputGroup } from '../../deqn/network.ts';
 import { buildWorld, type World } from './world.ts';
 import { featuresOf, inputsOf, layoutOf, type Layout } from './layout.ts';
 import { householdBlock, makeConstants, type Constants } from './household.ts';
+import { buildBaselineTables, householdPolicy } from './baseline.ts';
 import { makePolicyMatrices, type PolicyMatrices } from './prices.ts';
 import { choiceResidualsAt, chosenMask, chosenResiduals, eulerLossOf } from './residuals.ts';
 import { tatonnement } from './market.ts';
@@ -46,7 +47,8 @@ export function createHaTradeDeqn(raw: unknown): HaTradeDeqn {
   const params = parseParams(raw);
   const world = buildWorld(params.economy, params.policy);
   const lay = layoutOf(world);
-  const k = makeConstants(world, { capAtGridTop: params.savingsTop === 'cap', limitScale: params.eulerLimitScale });
+  const baseline = params.householdBaseline ? buildBaselineTables(world, params.householdBaseline.points) : undefined;
+  const k = makeConstants(world, { capAtGridTop: params.savingsTop === 'cap', limitScale: params.eulerLimitScale, baseline });
   const m = makePolicyMatrices(world);
   const { M, nZ } = world;
   const prices: TowerOutputGroup = { name: 'prices', size: world.priceDim, decode: 'linear', tower: { inputs: lay.policyFeatures, hidden: params.priceNetwork.hidden, exclusive: true, activation: 'tanh' } };
@@ -69,6 +71,7 @@ export function createHaTradeDeqn(raw: unknown): HaTradeDeqn {
     shapeFor: (paths) => panelShape(world, params, paths),
 
     features: (states) => featuresOf(world, inputsOf(world, lay, states)),
+    policyAt: (net, states) => householdPolicy(world, k.baseline, net, inputsOf(world, lay, states)),
 
     initialStates(paths: number, rng: Rng) {
       return initialPanel(world, lay, panelShape(world, params, paths), rng);

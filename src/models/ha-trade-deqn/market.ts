@@ -2,6 +2,7 @@
 // at the prices the price network gives the lane's policy, the lane's goods, bond and
 // government-budget residuals are built from panel means, and a Walrasian price step turns them
 // into the price network's regression target.
+import { householdPolicy } from './baseline.ts';
 import { tf } from '../../tensor/backend.ts';
 import type { Mlp } from '../../deqn/network.ts';
 import { PRICE_SCALE, type World } from './world.ts';
@@ -45,7 +46,7 @@ export function evaluateMarkets(world: World, lay: Layout, k: Constants, m: Poli
     T: own(inp.countryHot, tf.matMul(laneHot, lanePrices.rebates) as tf.Tensor2D),
     p,
   };
-  const hh = householdBlock(world, k, priced, net.policy(featuresOf(world, priced), true));
+  const hh = householdBlock(world, k, priced, householdPolicy(world, k.baseline, net, priced));
   const spending = tf.mul(hh.pi, tf.mul(p, hh.c));
   const savings = tf.sum(tf.mul(hh.pi, hh.aNext), 1, true);
   // Means by (lane, country) via a one-hot group matrix (gather has no gradient on wasm).

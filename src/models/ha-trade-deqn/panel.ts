@@ -2,6 +2,7 @@
 // each lane's households face, and one period of simulation with the exact law of motion: a
 // variety drawn from the logit choice probabilities, savings of that variety, the next efficiency
 // state from the chain (MODELS.md §C.1, §C.3).
+import { householdPolicy } from './baseline.ts';
 import { tf } from '../../tensor/backend.ts';
 import { Rng } from '../../tensor/rng.ts';
 import { UsageError } from '../../io/errors.ts';
@@ -126,7 +127,7 @@ export function writePrices(world: World, lay: Layout, shape: PanelShape, states
 export function policiesOf(world: World, lay: Layout, k: Constants, net: Mlp, states: Float32Array, rows: number): { aNext: Float32Array; pi: Float32Array } {
   const [aNext, pi] = tf.tidy(() => {
     const inp = inputsOf(world, lay, tf.tensor2d(states.subarray(0, rows * lay.dim), [rows, lay.dim]));
-    const hh = householdBlock(world, k, inp, net.policy(featuresOf(world, inp), true));
+    const hh = householdBlock(world, k, inp, householdPolicy(world, k.baseline, net, inp));
     return [hh.aNext, hh.pi];
   });
   const out = { aNext: aNext.dataSync() as Float32Array, pi: pi.dataSync() as Float32Array };

@@ -122,6 +122,12 @@ export const HaTradeDeqnParamsSchema = z
      * 2.1 % mean error, those choosing savings within 0.02 A_i of the limit 12 %, vs 0.4 % in the interior.
      */
     eulerLimitScale: z.number().positive().default(1),
+    /**
+     * The household network as a correction of the part-1 EGM policy at the world's centre prices and
+     * the status-quo policy, tabulated on `points` evenly spaced assets (baseline.ts); absent: the
+     * network alone. Rebuilt from the economy whenever the model is created (checkpoints included).
+     */
+    householdBaseline: z.object({ points: z.number().int().min(10).max(20_000) }).strict().optional(),
     /** Hidden widths of the price network (a tower of the policy inputs beside the household network). */
     priceNetwork: z.object({ hidden: z.array(z.number().int().min(1).max(4096)).min(1).max(8) }).strict().default({ hidden: [32, 32] }),
   })

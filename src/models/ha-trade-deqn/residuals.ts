@@ -1,11 +1,12 @@
 // Residuals of a batch of panel rows for every variety at once (training) or for the variety each
 // household chose (the engine's per-state evaluation): successors (a'_j, z') for every variety j and
 // next efficiency state z' go through the network in one pass, and expectations are exact.
+import { householdPolicy } from './baseline.ts';
 import { tf } from '../../tensor/backend.ts';
 import type { Mlp } from '../../deqn/network.ts';
 import type { Policy } from '../../deqn/model.ts';
 import type { World } from './world.ts';
-import { featuresOf, inputsOf, withAssetsAndShock, type Layout } from './layout.ts';
+import { inputsOf, withAssetsAndShock, type Layout } from './layout.ts';
 import { choiceResiduals, householdBlock, type ChoiceResiduals, type Constants } from './household.ts';
 import { chooseVariety } from './panel.ts';
 import type { HaTradeDeqnParams } from './params.ts';
@@ -22,7 +23,7 @@ export type PolicyAt = (states: tf.Tensor2D) => Policy;
 export function choiceResidualsAt(world: World, lay: Layout, k: Constants, net: Mlp | PolicyAt, states: tf.Tensor2D, variety?: Int32Array): ChoiceResiduals {
   const { M, nZ } = world;
   const B = states.shape[0];
-  const policyAt: PolicyAt = typeof net === 'function' ? net : (s) => net.policy(featuresOf(world, inputsOf(world, lay, s)), true);
+  const policyAt: PolicyAt = typeof net === 'function' ? net : (s) => householdPolicy(world, k.baseline, net, inputsOf(world, lay, s));
   const inp = inputsOf(world, lay, states);
   const hh = householdBlock(world, k, inp, policyAt(states));
   const mask = variety ? tf.oneHot(tf.tensor1d(variety, 'int32'), M).toFloat() : undefined;

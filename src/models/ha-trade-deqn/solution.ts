@@ -3,6 +3,7 @@
 // distribution by the lottery method (a non-stochastic simulation of a continuum of households,
 // so aggregates carry no Monte Carlo noise), then imports, assets and the market residuals left at
 // the network's prices (MODELS.md §C.3-C.4).
+import { householdPolicy } from './baseline.ts';
 import { tf } from '../../tensor/backend.ts';
 import type { Mlp } from '../../deqn/network.ts';
 import { decodePrices, deliveredPrices, tariffsAt, type Prices, type World } from './world.ts';
@@ -116,7 +117,7 @@ export function gridPolicies(model: HaTradeDeqn, net: Mlp, grids: Float64Array[]
   const rows = states.length / lay.dim;
   const outs = tf.tidy(() => {
     const inp = inputsOf(world, lay, tf.tensor2d(states, [rows, lay.dim]));
-    const hh = householdBlock(world, k, inp, net.policy(featuresOf(world, inp), true));
+    const hh = householdBlock(world, k, inp, householdPolicy(world, k.baseline, net, inp));
     return [hh.aNext, hh.c, hh.pi, hh.V];
   });
   const [aN, c, pi, V] = outs.map((t) => t.dataSync());

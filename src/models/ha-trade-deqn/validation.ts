@@ -1,6 +1,7 @@
 // Checks of a trained checkpoint against the part-1 float64 reference solver (MODELS.md §C): prices,
 // import shares and consumption-equivalent welfare changes at policy points, and relative Euler
 // errors of simulated households. Used by bench/ha-trade-deqn.ts and the tests.
+import { householdPolicy } from './baseline.ts';
 import { tf } from '../../tensor/backend.ts';
 import { Rng } from '../../tensor/rng.ts';
 import type { Mlp } from '../../deqn/network.ts';
@@ -10,7 +11,7 @@ import { welfareChange } from '../ha-trade/welfare.ts';
 import { baselinePolicy, buildWorld, economyAt, type World } from './world.ts';
 import { choiceResidualsAt, type PolicyAt } from './residuals.ts';
 import { gridBracket } from './choices.ts';
-import { featuresOf, inputsOf } from './layout.ts';
+import { inputsOf } from './layout.ts';
 import { householdBlock, continuationOffset, valueScaleOf, C_SCALE } from './household.ts';
 import { simulatePeriod, chooseVariety } from './panel.ts';
 import { priceSet, gridStates, type NetworkEquilibrium } from './solution.ts';
@@ -196,7 +197,7 @@ export function consistentPolicyAt(model: HaTradeDeqn, net: Mlp, eq: NetworkEqui
   const P = world.economy.chain.P;
   const C0 = continuationOffset(world);
   return (states) => {
-    const policy = net.policy(featuresOf(world, inputsOf(world, lay, states)), true);
+    const policy = householdPolicy(world, constants.baseline, net, inputsOf(world, lay, states));
     const aNext = tf.tidy(() => householdBlock(world, constants, inputsOf(world, lay, states), policy).aNext.dataSync());
     const rows = states.shape[0];
     const s = states.dataSync();
@@ -327,7 +328,7 @@ function probabilities(model: HaTradeDeqn, net: Mlp, rows: Float32Array): { pi: 
   const { world, layout: lay, constants } = model;
   const outs = tf.tidy(() => {
     const inp = inputsOf(world, lay, tf.tensor2d(rows, [rows.length / lay.dim, lay.dim]));
-    const hh = householdBlock(world, constants, inp, net.policy(featuresOf(world, inp), true));
+    const hh = householdBlock(world, constants, inp, householdPolicy(world, constants.baseline, net, inp));
     return [hh.pi, tf.add(hh.aNext, hh.phi), tf.sub(hh.amax, hh.aNext)];
   });
   const [pi, slack, topSlack] = outs.map((t) => t.dataSync() as Float32Array);

@@ -8,6 +8,7 @@
 // fixed V is taken here by tf.grad through tower -> prices -> delivered prices -> household network
 // -> savings and consumption -> choice-specific values (E V interpolated linearly at a'_j, as the
 // float64 evaluation) -> logsum.
+import { householdPolicy } from './baseline.ts';
 import { tf } from '../../tensor/backend.ts';
 import type { Mlp } from '../../deqn/network.ts';
 import { featuresOf, inputsOf } from './layout.ts';
@@ -41,7 +42,7 @@ export function householdAtPolicy(model: HaTradeDeqn, net: Mlp, states: tf.Tenso
     T: own(inp.countryHot, tf.tile(prices.rebates, [rows, 1]) as tf.Tensor2D),
     p: deliveredPriceRows(world, matrices, xRows, inp.countryHot, wages),
   };
-  return householdBlock(world, constants, priced, net.policy(featuresOf(world, priced), true));
+  return householdBlock(world, constants, priced, householdPolicy(world, constants.baseline, net, priced));
 }
 
 /** Constant tensors of the status-quo grid for the adjoint: rows ordered (country, z, a) as gridStates. */

@@ -4,9 +4,10 @@
 // A tau-scaled budget is the household problem at prices (tau R, tau w), so the household network
 // (which takes prices as inputs) evaluates V(a, z; tau) directly; tau is found per state by Newton
 // on the Lagrange polynomial through a few tau nodes. Aggregates use the baseline distribution.
+import { householdPolicy } from './baseline.ts';
 import { tf } from '../../tensor/backend.ts';
 import type { Mlp } from '../../deqn/network.ts';
-import { featuresOf, inputsOf } from './layout.ts';
+import { inputsOf } from './layout.ts';
 import { householdBlock } from './household.ts';
 import { evaluatePolicies, gridPolicies, gridStates, priceSet, type GridPolicies, type HouseholdPriceSet, type NetworkEquilibrium } from './solution.ts';
 import type { HaTradeDeqn } from './index.ts';
@@ -25,7 +26,7 @@ export function valuesAt(model: HaTradeDeqn, net: Mlp, states: Float32Array, tau
   }
   const out = tf.tidy(() => {
     const inp = inputsOf(world, lay, tf.tensor2d(s, [rows, lay.dim]));
-    return householdBlock(world, constants, inp, net.policy(featuresOf(world, inp), true)).V;
+    return householdBlock(world, constants, inp, householdPolicy(world, constants.baseline, net, inp)).V;
   });
   const v = Float64Array.from(out.dataSync());
   out.dispose();
