@@ -130,6 +130,11 @@ export class Mlp {
   }
 
   /** The main network's variables (everything but the towers'). */
+  /** Zeroes the main network's output layer (kernel and bias; towers untouched): outputs at their zero point. */
+  zeroTrunkOutput(): void {
+    for (const v of this.variables.slice(this.trunkVariableCount - 2, this.trunkVariableCount)) v.assign(tf.zerosLike(v));
+  }
+
   get trunkVariables(): tf.Variable[] {
     return this.variables.slice(0, this.trunkVariableCount);
   }

@@ -47,19 +47,23 @@ export class TrainingRun {
    * directory or snapshot) the network starts from that checkpoint's weights instead of a random
    * draw: a fine-tune under the new config's schedule and panel. Everything else starts fresh (episode
    * counter, Adam moments, simulated states, Rng), so the config's learning-rate schedule runs from its
-   * first episode; the source is recorded in <run>/init-from.json.
+   * first episode; the source is recorded in <run>/init-from.json. With `resetOutput` the main
+   * network's output layer is zeroed after the copy: the hidden features are kept while the outputs
+   * start at their zero point (e.g. params.householdBaseline of ha-trade, where zero is a known policy).
    */
-  static create(config: RunConfig, runId: string, where: RunLocations = DEFAULT_LOCATIONS, initFrom?: string): TrainingRun {
+  static create(config: RunConfig, runId: string, where: RunLocations = DEFAULT_LOCATIONS, initFrom?: string, opts: { resetOutput?: boolean } = {}): TrainingRun {
     const runDir = resolve(where.checkpointsRoot, runId);
     if (existsSync(runDir)) {
       throw new UsageError(`run "${runId}" already exists in ${where.checkpointsRoot}/; continue it with --resume ${runId} or choose another --name`);
     }
     const source = initFrom === undefined ? undefined : readSnapshot(initFrom);
+    if (opts.resetOutput && !source) throw new UsageError('--reset-output needs --init-from (it zeroes the output layer of the weights taken from a checkpoint)');
     const run = new TrainingRun(runId, config, runDir, Rng.fromSeed(config.seed));
     if (source) run.initialiseWeights(source, config.model);
+    if (opts.resetOutput) run.net.zeroTrunkOutput();
     writeRunConfig(runDir, config);
     if (source) {
-      const record = { source: relative(process.cwd(), resolve(source.dir)), sourceRunId: source.manifest.runId, sourceEpisode: source.episode, sourceGitRevision: source.manifest.gitRevision };
+      const record = { source: relative(process.cwd(), resolve(source.dir)), sourceRunId: source.manifest.runId, sourceEpisode: source.episode, sourceGitRevision: source.manifest.gitRevision, ...(opts.resetOutput ? { resetOutput: true } : {}) };
       writeFileSync(join(runDir, 'init-from.json'), JSON.stringify(record, null, 2) + '\n');
     }
     run.trainer.burnIn();

@@ -47,6 +47,25 @@ describe('a run initialised from another run\'s checkpoint', () => {
     tuned.dispose();
   }, 60_000);
 
+  it('with resetOutput: the hidden layers are the source\'s, the output layer is zero (and recorded); without a source it is refused', async () => {
+    const where = locations();
+    const source = TrainingRun.create(smallConfig(2), 'source', where);
+    await source.train(() => {});
+    const weights = source.net.weightValues().map((w) => Array.from(w));
+    source.dispose();
+    const reset = TrainingRun.create(smallConfig(2), 'reset', where, join(where.checkpointsRoot, 'source'), { resetOutput: true });
+    const got = reset.net.weightValues().map((w) => Array.from(w));
+    const last = got.length - 2;
+    got.forEach((w, k) => {
+      if (k < last) expect(w).toEqual(weights[k]);
+      else expect(w.every((v) => v === 0)).toBe(true);
+    });
+    expect(weights[last].some((v) => v !== 0)).toBe(true);
+    expect(JSON.parse(readFileSync(join(where.checkpointsRoot, 'reset', 'init-from.json'), 'utf8'))).toMatchObject({ resetOutput: true });
+    reset.dispose();
+    expect(() => TrainingRun.create(smallConfig(2), 'orphan', where, undefined, { resetOutput: true })).toThrow(UsageError);
+  }, 60_000);
+
   it('refuses a checkpoint whose network shapes differ from the config, before writing the run', async () => {
     const where = locations();
     const source = TrainingRun.create(smallConfig(2), 'source', where);
