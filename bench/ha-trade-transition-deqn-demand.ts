@@ -9,13 +9,10 @@
 // Why: session 8 found the FOREIGN impact wage error at tariff 0.25 unchanged when the price path is cleared
 // for the network's households (clearing.ts), so it is the households' demand, not the price network's fit.
 import { tf } from '../src/tensor/backend.ts';
-import { solveEquilibrium } from '../src/models/ha-trade/index.ts';
-import { loadConfig } from '../src/models/ha-trade/config.ts';
-import { predictWages } from '../src/models/ha-trade/predict.ts';
-import { solveTransition, type TransitionPath } from '../src/models/ha-trade/transition.ts';
-import { tariffsOf, wagesFromLogRelative, type TransitionSetup } from '../src/models/ha-trade-transition-deqn/setup.ts';
+import { wagesFromLogRelative, type TransitionSetup } from '../src/models/ha-trade-transition-deqn/setup.ts';
 import { dateRows, eulerResiduals } from '../src/models/ha-trade-transition-deqn/train.ts';
 import { dateMarkets, networkPath, type NetworkPath } from '../src/models/ha-trade-transition-deqn/path.ts';
+import { referenceTransition } from '../src/models/ha-trade-transition-deqn/validate.ts';
 import type { DatePrices, TransitionNetworks } from '../src/models/ha-trade-transition-deqn/networks.ts';
 
 export interface WealthBias {
@@ -71,18 +68,6 @@ export function wealthBias(setup: TransitionSetup, nets: TransitionNetworks, pat
   return { tariff, t, weighted, quintiles };
 }
 
-/** The reference transition after `tariff` (as validate.ts validateAgainstReference solves it). */
-export function referenceTransition(setup: TransitionSetup, x: Float64Array, periods = 200): TransitionPath {
-  const { oldEq, econ, params } = setup;
-  const { config, baseDir } = loadConfig(params.economy, params.economySets);
-  config.solver.householdTolerance = Math.min(config.solver.householdTolerance, 1e-12);
-  config.solver.distributionTolerance = Math.min(config.solver.distributionTolerance, 1e-13);
-  const tariffs = tariffsOf(setup, x);
-  const initialWages = predictWages(econ, oldEq.residuals.imports, oldEq.wages, { tradeCosts: econ.tradeCosts, tariffs });
-  const next = solveEquilibrium(config, { baseDir, tol: Math.min(config.solver.tolerance, 1e-10), tariffs, initial: { wages: initialWages, R: oldEq.R, rebates: oldEq.rebates } });
-  return solveTransition(oldEq, next, { periods, tol: 1e-9 });
-}
-
 export interface AtReferenceRow {
   t: number;
   /** Market residuals (dateMarkets order: goods 2..M, bonds, budgets; over income) of the network's households at the reference prices. */
@@ -103,7 +88,7 @@ export function atReference(setup: TransitionSetup, nets: TransitionNetworks, ta
   const { M, econ } = setup;
   const T = setup.params.periods;
   const x = Float64Array.from([tariff]);
-  const ref = referenceTransition(setup, x);
+  const ref = referenceTransition(setup, x, 200).path;
   const prices: DatePrices[] = [];
   for (let t = 0; t <= T; t++) {
     const w = ref.wages[t];

@@ -113,18 +113,23 @@ function referenceMeasured(setup: TransitionSetup): TransitionSetup {
   return withEulerOffset(ref);
 }
 
-export function validateAgainstReference(setup: TransitionSetup, nets: TransitionNetworks, x: Float64Array, opts: { referencePeriods: number; passes: number; clearing?: { jacobianAt: 'old' | 'new'; tol?: number; maxIterations?: number } }): ValidationResult {
+/** The reference new stationary equilibrium after policy x and the perfect-foresight path to it (as `deqn transition`). */
+export function referenceTransition(setup: TransitionSetup, x: Float64Array, periods: number): { next: HaTradeEquilibrium; path: TransitionPath } {
   const { oldEq, econ, params } = setup;
-  withEulerOffset(setup); // Euler errors measured as the checkpoint was trained (training.eulerOffset)
-  // Reference: new stationary equilibrium and the perfect-foresight path (as `deqn transition`).
-  const cpu0 = process.cpuUsage();
   const { config, baseDir } = loadConfig(params.economy, params.economySets);
   config.solver.householdTolerance = Math.min(config.solver.householdTolerance, 1e-12);
   config.solver.distributionTolerance = Math.min(config.solver.distributionTolerance, 1e-13);
   const tariffs = tariffsOf(setup, x);
   const initialWages = predictWages(econ, oldEq.residuals.imports, oldEq.wages, { tradeCosts: econ.tradeCosts, tariffs });
   const next = solveEquilibrium(config, { baseDir, tol: Math.min(config.solver.tolerance, 1e-10), tariffs, initial: { wages: initialWages, R: oldEq.R, rebates: oldEq.rebates } });
-  const ref = solveTransition(oldEq, next, { periods: opts.referencePeriods, tol: 1e-9 });
+  return { next, path: solveTransition(oldEq, next, { periods, tol: 1e-9 }) };
+}
+
+export function validateAgainstReference(setup: TransitionSetup, nets: TransitionNetworks, x: Float64Array, opts: { referencePeriods: number; passes: number; clearing?: { jacobianAt: 'old' | 'new'; tol?: number; maxIterations?: number } }): ValidationResult {
+  const { oldEq, econ, params } = setup;
+  withEulerOffset(setup); // Euler errors measured as the checkpoint was trained (training.eulerOffset)
+  const cpu0 = process.cpuUsage();
+  const { next, path: ref } = referenceTransition(setup, x, opts.referencePeriods);
   const refWelfare = transitionWelfare(oldEq, next, ref);
   const cpu1 = process.cpuUsage(cpu0);
   const reference: Reference = { next, ref, welfare: { transition: refWelfare.map((w) => w.transition.utilitarian), steadyState: refWelfare.map((w) => w.steadyState.utilitarian) }, st: prepareTransition(oldEq, next, opts.referencePeriods), periods: opts.referencePeriods };
