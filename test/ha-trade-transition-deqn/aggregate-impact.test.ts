@@ -7,12 +7,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../src/tensor/backend.ts';
 import { Rng } from '../../src/tensor/rng.ts';
-import { parseTransitionParams, type TransitionDeqnParams } from '../../src/models/ha-trade-transition-deqn/params.ts';
+import { parseTransitionParams } from '../../src/models/ha-trade-transition-deqn/params.ts';
 import { buildSetup, type TransitionSetup } from '../../src/models/ha-trade-transition-deqn/setup.ts';
 import { createNetworks } from '../../src/models/ha-trade-transition-deqn/networks.ts';
 import { networkPath } from '../../src/models/ha-trade-transition-deqn/path.ts';
 import { aggregateDate, drawPolicy, sampleRows, signedEulerBias, train } from '../../src/models/ha-trade-transition-deqn/train.ts';
-import { SMALL_TRANSITION_CONFIG } from './small-config.ts';
+import { SMALL_TRANSITION_CONFIG, withTraining } from './small-config.ts';
 
 let base: TransitionSetup;
 
@@ -20,11 +20,6 @@ beforeAll(async () => {
   await initBackend();
   base = buildSetup(parseTransitionParams(SMALL_TRANSITION_CONFIG));
 }, 120_000);
-
-/** The small setup with training fields overridden (the solved old equilibrium is shared). */
-function withTraining(training: Partial<TransitionDeqnParams['training']>): TransitionSetup {
-  return { ...base, params: { ...base.params, training: { ...base.params.training, ...training } } };
-}
 
 function histogram(s: TransitionSetup, draws: number, seed: number): number[] {
   const rng = Rng.fromSeed(seed);
@@ -43,21 +38,21 @@ describe('transition DEQN: impact-date share of the aggregate Euler term', () =>
     const draws = 6000;
     const sd = (p: number) => 4.5 * Math.sqrt((p * (1 - p)) / draws);
     const uniform = histogram(base, draws, 4);
-    const half = histogram(withTraining({ aggregateEulerImpactShare: 0.5, aggregateEulerImpactDates: 3 }), draws, 4);
+    const half = histogram(withTraining(base, { aggregateEulerImpactShare: 0.5, aggregateEulerImpactDates: 3 }), draws, 4);
     const impactOf = (h: number[]) => h[0] + h[1] + h[2];
     expect(Math.abs(impactOf(uniform) - 3 / T)).toBeLessThan(sd(3 / T));
     const p = 0.5 + 0.5 * (3 / T);
     expect(Math.abs(impactOf(half) - p)).toBeLessThan(sd(p));
     for (let t = 0; t < 3; t++) expect(Math.abs(half[t] - p / 3)).toBeLessThan(sd(p / 3));
     for (let t = 3; t < T; t++) expect(Math.abs(half[t] - 0.5 / T)).toBeLessThan(sd(0.5 / T));
-    const all = histogram(withTraining({ aggregateEulerImpactShare: 1, aggregateEulerImpactDates: 2 }), 500, 5);
+    const all = histogram(withTraining(base, { aggregateEulerImpactShare: 1, aggregateEulerImpactDates: 2 }), 500, 5);
     expect(all[0] + all[1]).toBe(1);
   });
 
   it('train() draws the term at the impact dates', () => {
     const training = { aggregateEulerWeight: 10, aggregateEulerRows: 0, householdSteps: 1, episodes: 1 };
     const run = (share: number): { logged: number; atDate0: number; atUniformDate: number; uniformDate: number } => {
-      const s = withTraining({ ...training, aggregateEulerImpactShare: share, aggregateEulerImpactDates: 1 });
+      const s = withTraining(base, { ...training, aggregateEulerImpactShare: share, aggregateEulerImpactDates: 1 });
       const nets = createNetworks(s, Rng.fromSeed(5));
       // The episode's stream as train() draws it for a trainer at episode 0: policy, Euler rows, term date.
       const rng = Rng.fromSeed(`${s.params.training.seed}:0`);

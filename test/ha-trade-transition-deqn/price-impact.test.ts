@@ -8,12 +8,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../src/tensor/backend.ts';
 import { Rng } from '../../src/tensor/rng.ts';
-import { parseTransitionParams, type TransitionDeqnParams } from '../../src/models/ha-trade-transition-deqn/params.ts';
+import { parseTransitionParams } from '../../src/models/ha-trade-transition-deqn/params.ts';
 import { buildSetup, type TransitionSetup } from '../../src/models/ha-trade-transition-deqn/setup.ts';
 import { createNetworks } from '../../src/models/ha-trade-transition-deqn/networks.ts';
 import { networkPath } from '../../src/models/ha-trade-transition-deqn/path.ts';
 import { drawPolicy, priceRegressionLoss, priceRowWeights, priceTargets, train } from '../../src/models/ha-trade-transition-deqn/train.ts';
-import { SMALL_TRANSITION_CONFIG } from './small-config.ts';
+import { SMALL_TRANSITION_CONFIG, withTraining } from './small-config.ts';
 
 let base: TransitionSetup;
 
@@ -22,16 +22,12 @@ beforeAll(async () => {
   base = buildSetup(parseTransitionParams(SMALL_TRANSITION_CONFIG));
 }, 120_000);
 
-function withTraining(training: Partial<TransitionDeqnParams['training']>): TransitionSetup {
-  return { ...base, params: { ...base.params, training: { ...base.params.training, ...training } } };
-}
-
 describe('transition DEQN: impact-date weight of the price regression', () => {
   it('weight 1 is the plain mean square; other weights sit on the impact dates of every episode', () => {
     expect(base.params.training.priceImpactWeight).toBe(1);
     expect(priceRowWeights(base, 8, 13)).toBeUndefined();
     const T1 = base.params.periods + 1;
-    const w = priceRowWeights(withTraining({ priceImpactWeight: 5, priceImpactDates: 2 }), 3, T1) as Float32Array;
+    const w = priceRowWeights(withTraining(base, { priceImpactWeight: 5, priceImpactDates: 2 }), 3, T1) as Float32Array;
     expect(w.length).toBe(4 * T1);
     for (let r = 0; r < w.length; r++) expect(w[r]).toBe(r < 3 * T1 && r % T1 < 2 ? 5 : 1);
     // The weighted loss against a hand computation: rows (1, 3) and (2, 0) off by (1, 1) and (0, 2).
@@ -46,7 +42,7 @@ describe('transition DEQN: impact-date weight of the price regression', () => {
 
   it('train() weights the impact dates in the logged price loss', () => {
     const run = (weight: number): { logged: number; plain: number; weighted: number } => {
-      const s = withTraining({ priceImpactWeight: weight, priceImpactDates: 2, householdSteps: 1, episodes: 1 });
+      const s = withTraining(base, { priceImpactWeight: weight, priceImpactDates: 2, householdSteps: 1, episodes: 1 });
       const nets = createNetworks(s, Rng.fromSeed(5));
       // train()'s stream for a trainer at episode 0 starts with the policy draw; the path needs nothing else.
       const rng = Rng.fromSeed(`${s.params.training.seed}:0`);
