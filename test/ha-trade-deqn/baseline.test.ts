@@ -112,4 +112,29 @@ describe('household network as a correction of the EGM policy (params.householdB
       expect(Math.abs(grad[r] - fd)).toBeLessThan(1e-3 * Math.max(1, Math.abs(fd)));
     }
   });
+
+  it('zeroAtCentre: a network with a non-zero output layer leaves the centre-price policy at the EGM baseline (|diff| < 1e-6) and corrects it by net(p) - net(p0) elsewhere', () => {
+    const anchored = createHaTradeDeqn({ economy: 'models/ha-trade-two-country.json', panel: { householdsPerCountry: 10 }, savingsTop: 'cap', householdBaseline: { points: POINTS, zeroAtCentre: true } });
+    const { world, layout: lay } = anchored;
+    const base = anchored.constants.baseline!;
+    const trained = new Mlp({ inputDim: anchored.featureDim, hidden: [16], activation: 'silu', outputs: anchored.outputs }, Rng.fromSeed('anchored'));
+    const centre = statesOn(anchored, grids.map((g) => g.subarray(0, 50)));
+    const moved = centre.slice();
+    const rows = centre.length / lay.dim;
+    for (let r = 0; r < rows; r++) moved[r * lay.dim + lay.w] *= 1.02;
+    const outputs = (states: Float32Array) =>
+      tf.tidy(() => {
+        const inp = inputsOf(world, lay, tf.tensor2d(states, [rows, lay.dim]));
+        const pol = householdPolicy(world, base, trained, inp);
+        const b = baselineAt(base, inp);
+        return { savings: pol.savings.dataSync() as Float32Array, baseline: tf.sigmoid(b.logit).dataSync() as Float32Array, continuation: pol.continuation.dataSync() as Float32Array, baseContinuation: b.continuation.dataSync() as Float32Array };
+      });
+    const maxDiff = (x: Float32Array, y: Float32Array) => x.reduce((m, v, k) => Math.max(m, Math.abs(v - y[k])), 0);
+    const atCentre = outputs(centre);
+    expect(maxDiff(atCentre.savings, atCentre.baseline)).toBeLessThan(1e-6);
+    expect(maxDiff(atCentre.continuation, atCentre.baseContinuation)).toBeLessThan(1e-6);
+    // A 2 % higher wage: the correction is the network's change between the two price points, not zero.
+    const off = outputs(moved);
+    expect(maxDiff(off.savings, off.baseline)).toBeGreaterThan(1e-3);
+  });
 });

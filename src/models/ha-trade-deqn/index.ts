@@ -47,7 +47,7 @@ export function createHaTradeDeqn(raw: unknown): HaTradeDeqn {
   const params = parseParams(raw);
   const world = buildWorld(params.economy, params.policy);
   const lay = layoutOf(world);
-  const baseline = params.householdBaseline ? buildBaselineTables(world, params.householdBaseline.points) : undefined;
+  const baseline = params.householdBaseline ? buildBaselineTables(world, params.householdBaseline.points, params.householdBaseline.zeroAtCentre) : undefined;
   const k = makeConstants(world, { capAtGridTop: params.savingsTop === 'cap', limitScale: params.eulerLimitScale, baseline });
   const m = makePolicyMatrices(world);
   const { M, nZ } = world;

@@ -127,7 +127,18 @@ export const HaTradeDeqnParamsSchema = z
      * the status-quo policy, tabulated on `points` evenly spaced assets (baseline.ts); absent: the
      * network alone. Rebuilt from the economy whenever the model is created (checkpoints included).
      */
-    householdBaseline: z.object({ points: z.number().int().min(10).max(20_000) }).strict().optional(),
+    householdBaseline: z
+      .object({
+        points: z.number().int().min(10).max(20_000),
+        /**
+         * The correction is the network's output at the household's prices minus its output at its
+         * country's centre prices, so it is exactly zero there and the policy at the centre is the
+         * EGM policy (baseline.ts atCentre); costs a second household-network pass.
+         */
+        zeroAtCentre: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
     /** Hidden widths of the price network (a tower of the policy inputs beside the household network). */
     priceNetwork: z.object({ hidden: z.array(z.number().int().min(1).max(4096)).min(1).max(8) }).strict().default({ hidden: [32, 32] }),
   })
