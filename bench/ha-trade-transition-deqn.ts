@@ -5,7 +5,7 @@
 //       [--euler-offset none|reference] [--anchor-weight w] [--batch-size B] [--household-steps S] [--price-steps S]
 //       [--aggregate-euler-weight w] [--aggregate-euler-dates n] [--aggregate-euler-every k] [--aggregate-euler-rows r]
 //       [--aggregate-euler-impact-share s] [--aggregate-euler-impact-dates n] [--aggregate-euler-weighting mass|spending]
-//       [--price-impact-weight w] [--price-impact-dates n]
+//       [--price-impact-weight w] [--price-impact-dates n] [--household-anchor none|oldSteadyState] [--widen-household W1,W2]
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --config models/ha-trade-transition-deqn-both.json --warm-start DIR --checkpoint DIR2
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --config CONFIG --init-from DIR --checkpoint DIR2 [--episodes N]
 //   npx tsx bench/ha-trade-transition-deqn.ts --validate --checkpoint DIR [--tariff 0.25] [--periods 200] [--clear old|new] [--clear-iterations 8] [--points N] [--json]
@@ -15,10 +15,14 @@
 // reference solver's grid all become N points (the networks take assets as a number, so any grid works).
 // --clear adds the household network on the market-clearing correction of the price path (clearing.ts),
 // with the sequence-space Jacobian at the old steady state (no solve per policy) or the new one.
+// --household-anchor sets household.anchor (the correction anchored at the old steady state; networks.ts
+// householdCorrection). --widen-household W1,W2 (with --resume or --init-from) widens the household
+// network's hidden layers function-preservingly (networks.ts widenHiddenLayers) before training.
 // Training prints one line per logged episode (Euler, market residuals, CPU and wall seconds).
 import { initBackend } from '../src/tensor/backend.ts';
 import { loadTransitionParams, parseTransitionParams } from '../src/models/ha-trade-transition-deqn/params.ts';
-import { widenPolicyInputs } from '../src/models/ha-trade-transition-deqn/networks.ts';
+import { householdDim, widenHiddenLayers, widenPolicyInputs } from '../src/models/ha-trade-transition-deqn/networks.ts';
+import { Rng } from '../src/tensor/rng.ts';
 import { buildSetup } from '../src/models/ha-trade-transition-deqn/setup.ts';
 import { loadCheckpoint, restoreNetworks, train, type Trainer } from '../src/models/ha-trade-transition-deqn/train.ts';
 import { validateAgainstReference, validationMarkdown } from '../src/models/ha-trade-transition-deqn/validate.ts';
@@ -76,16 +80,21 @@ if (process.argv.includes('--train')) {
   };
   const training = { ...params.training, ...aggregateEuler, ...priceImpact, episodes, massShare, batchSize, householdSteps, priceSteps, eulerOffset, anchorWeight, householdLearningRate: params.training.householdLearningRate * lr, priceLearningRate: params.training.priceLearningRate * lr * priceLr };
   // Through the schema, so a flag outside its allowed range (e.g. an impact share above 1) is refused.
-  const setup = buildSetup(parseTransitionParams({ ...params, tatonnement, training }, 'bench flags'));
+  const widen = arg('--widen-household')?.split(',').map(Number);
+  const household = { ...params.household, anchor: arg('--household-anchor') ?? params.household.anchor, hidden: widen ?? params.household.hidden };
+  const setup = buildSetup(parseTransitionParams({ ...params, household, tatonnement, training }, 'bench flags'));
+  /** A checkpoint's weights, with the household network widened to --widen-household when given. */
+  const weightsFor = (c: { params: { household: { hidden: number[] } }; weights: { household: number[][]; price: number[][] } }) =>
+    widen ? { ...c.weights, household: widenHiddenLayers(c.weights.household, householdDim(setup), c.params.household.hidden, widen, Rng.fromSeed(`widen:${params.training.seed}`)) } : c.weights;
   // --warm-start DIR: a checkpoint trained on a prefix of this config's policy inputs (e.g. HOME's tariff only), widened.
   const warm = arg('--warm-start') ? loadCheckpoint(arg('--warm-start') as string) : undefined;
   // --init-from DIR: the same networks (same policy inputs) under this config's params.
   const init = arg('--init-from') ? loadCheckpoint(arg('--init-from') as string) : undefined;
   if (init && init.params.policy.tariffs.length !== setup.policyDim) throw new Error(`--init-from ${arg('--init-from')}: ${init.params.policy.tariffs.length} policy inputs, the config has ${setup.policyDim} (use --warm-start to widen)`);
   const resumed: Trainer | undefined = ck
-    ? { nets: restoreNetworks(setup, ck.weights), episode: ck.episode, history: [] }
+    ? { nets: restoreNetworks(setup, weightsFor(ck)), episode: ck.episode, history: [] }
     : init
-      ? { nets: restoreNetworks(setup, init.weights), episode: 0, history: [] }
+      ? { nets: restoreNetworks(setup, weightsFor(init)), episode: 0, history: [] }
       : warm
       ? { nets: restoreNetworks(setup, widenPolicyInputs(setup, warm.weights, warm.params.policy.tariffs.length)), episode: 0, history: [] }
       : undefined;

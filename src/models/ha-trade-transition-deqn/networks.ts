@@ -19,7 +19,7 @@
 import { tf } from '../../tensor/backend.ts';
 import { Mlp } from '../../deqn/network.ts';
 import type { Rng } from '../../tensor/rng.ts';
-import type { TransitionSetup } from './setup.ts';
+import { oldPolicy, type TransitionSetup } from './setup.ts';
 
 export interface TransitionNetworks {
   household: Mlp;
@@ -113,7 +113,8 @@ export function restFeatures(setup: TransitionSetup, z: number, country: number,
 
 /**
  * Savings shares [B, M] at assets `a` (a tensor, so gradients flow through successor assets; `aValues`
- * its numbers for the grid brackets): sigmoid(logit(old share interpolated in a) + network correction).
+ * its numbers for the grid brackets): sigmoid(logit(old share interpolated in a) + network correction), the
+ * correction anchored at the old steady state with household.anchor 'oldSteadyState' (householdCorrection).
  */
 export function savingsShares(setup: TransitionSetup, net: Mlp, a: tf.Tensor2D, aValues: ArrayLike<number>, ctx: RowContext): tf.Tensor2D {
   const { M, nZ, nA } = setup;
@@ -143,8 +144,44 @@ export function savingsShares(setup: TransitionSetup, net: Mlp, a: tf.Tensor2D, 
   const wt = tf.clipByValue(tf.div(tf.sub(a, tf.tensor2d(left, [B, 1])), tf.tensor2d(width, [B, 1])), 0, 1);
   const base = tf.add(sLo, tf.mul(wt, tf.sub(sHi, sLo)));
   const logit = tf.sub(tf.log(base), tf.log(tf.sub(1, base)));
-  const features = tf.concat([tf.div(a, setup.params.scales.assets), tf.tensor2d(ctx.rest, [B, householdDim(setup) - 1])], 1) as tf.Tensor2D;
-  return tf.sigmoid(tf.add(logit, net.raw(features))) as tf.Tensor2D;
+  return tf.sigmoid(tf.add(logit, householdCorrection(setup, net, a, ctx.rest))) as tf.Tensor2D;
+}
+
+/**
+ * The household network's logit correction [B, M] at assets `a` and the non-asset features `rest`: h(inputs),
+ * or with household.anchor 'oldSteadyState' h(inputs) - h(the same a, z and country with the aggregate state,
+ * policy inputs and own prices at the old steady state's), which is zero there by construction. Both halves
+ * go through one forward pass (rows stacked), and gradients flow through `a` in both.
+ */
+export function householdCorrection(setup: TransitionSetup, net: Mlp, a: tf.Tensor2D, rest: Float32Array): tf.Tensor2D {
+  const dim = householdDim(setup) - 1;
+  const B = rest.length / dim;
+  const scaled = tf.div(a, setup.params.scales.assets);
+  const features = tf.concat([scaled, tf.tensor2d(rest, [B, dim])], 1) as tf.Tensor2D;
+  if (setup.params.household.anchor === 'none') return net.raw(features);
+  const centre = tf.concat([scaled, tf.tensor2d(atOldSteadyState(setup, rest), [B, dim])], 1) as tf.Tensor2D;
+  const both = net.raw(tf.concat([features, centre], 0) as tf.Tensor2D);
+  return tf.sub(tf.slice(both, [0, 0], [B, -1]), tf.slice(both, [B, 0], [B, -1])) as tf.Tensor2D;
+}
+
+/** Non-asset feature rows with z and country kept and everything else at the old steady state's values. */
+export function atOldSteadyState(setup: TransitionSetup, rest: Float32Array): Float32Array {
+  const { nZ, M } = setup;
+  const dim = householdDim(setup) - 1;
+  const old = restFeatures(setup, 0, 0, oldAggregateFeatures(setup), oldPrices(setup)).subarray(nZ + M);
+  const out = Float32Array.from(rest);
+  for (let r = 0; r < rest.length / dim; r++) out.set(old, r * dim + nZ + M);
+  return out;
+}
+
+/** Aggregate features of the old steady state under the old policy (moment and R deviations zero). */
+export function oldAggregateFeatures(setup: TransitionSetup): Float32Array {
+  return aggregateFeatures(setup, setup.oldMoments, setup.oldR, oldPolicy(setup));
+}
+
+/** The old steady state's prices (a zero raw price output). */
+export function oldPrices(setup: TransitionSetup): DatePrices {
+  return decodePrices(setup, new Float32Array(setup.priceDim));
 }
 
 /** Weights of both networks (household first) and their restoration, for checkpoints. */
@@ -183,4 +220,40 @@ export function widenPolicyInputs(setup: TransitionSetup, weights: { household: 
 /** Output width of the first layer (length of its bias). */
 function widthOf(w: number[][]): number {
   return w[1].length;
+}
+
+/**
+ * Household-network weights widened to larger hidden layers without changing the function it computes:
+ * each added unit gets random incoming weights (the He-uniform range of Mlp's initialisation, so it is
+ * active and has a gradient) and ZERO outgoing weights (to the next layer's old units and to the outputs);
+ * the old units keep their weights. The widened network therefore starts exactly where the checkpoint
+ * was (up to float32 summation order) and training can put the new units to use: the outgoing weights get
+ * gradients from the new units' activations at once. Why: the session-8 networks' remaining error is
+ * per-household accuracy (wealth-quintile Euler biases of +-2.5e-3 at 48x48), not the loss's weighting.
+ */
+export function widenHiddenLayers(weights: number[][], inputDim: number, oldHidden: readonly number[], newHidden: readonly number[], rng: Rng): number[][] {
+  if (oldHidden.length !== newHidden.length) throw new Error(`cannot change the depth (${oldHidden.length} -> ${newHidden.length} hidden layers)`);
+  oldHidden.forEach((h, l) => { if (newHidden[l] < h) throw new Error(`cannot narrow hidden layer ${l} from ${h} to ${newHidden[l]}`); });
+  const outDim = weights[weights.length - 1].length;
+  const oldWidths = [inputDim, ...oldHidden, outDim];
+  const newWidths = [inputDim, ...newHidden, outDim];
+  if (weights.length !== 2 * (oldWidths.length - 1)) throw new Error(`expected ${2 * (oldWidths.length - 1)} weight arrays, got ${weights.length}`);
+  const out: number[][] = [];
+  for (let l = 0; l + 1 < oldWidths.length; l++) {
+    const [inOld, outOld, inNew, outNew] = [oldWidths[l], oldWidths[l + 1], newWidths[l], newWidths[l + 1]];
+    const kernel = weights[2 * l];
+    const limit = Math.sqrt(6 / inNew);
+    const k = new Array<number>(inNew * outNew).fill(0);
+    for (let r = 0; r < inNew; r++) {
+      for (let c = 0; c < outNew; c++) {
+        // Old unit -> old unit: copied; anything -> new unit: random; new unit -> old unit: zero.
+        if (r < inOld && c < outOld) k[r * outNew + c] = kernel[r * outOld + c];
+        else if (c >= outOld) k[r * outNew + c] = (2 * rng.uniform() - 1) * limit;
+      }
+    }
+    const bias = new Array<number>(outNew).fill(0);
+    for (let c = 0; c < outOld; c++) bias[c] = weights[2 * l + 1][c];
+    out.push(k, bias);
+  }
+  return out;
 }

@@ -22,7 +22,20 @@ export const TransitionDeqnParamsSchema = z
     /** Periods simulated after the change; beyond them prices and policies stay at date T's (the new steady state if the path has converged). */
     periods: z.number().int().min(5).max(1000),
     household: z
-      .object({ hidden: z.array(z.number().int().min(1).max(1024)).min(1).max(6), activation: z.enum(['tanh', 'silu', 'elu', 'softplus']).default('silu') })
+      .object({
+        hidden: z.array(z.number().int().min(1).max(1024)).min(1).max(6),
+        activation: z.enum(['tanh', 'silu', 'elu', 'softplus']).default('silu'),
+        /**
+         * 'oldSteadyState': the logit correction is h(inputs) - h(the same household with the aggregate state,
+         * the policy inputs and its own prices at their old-steady-state values), so at the old steady state the
+         * policy is EXACTLY the old EGM policy whatever the weights, and the network represents only the
+         * response to the news and the moving distribution (networks.ts householdCorrection). 'none': h(inputs)
+         * (every checkpoint before this option). Why: the 19-country network's same construction
+         * (ha-trade-deqn householdBaseline.zeroAtCentre) took its status-quo Euler error from 0.267 % to 0.065 %
+         * without training; here a level error of the correction at the old state biases every date's savings.
+         */
+        anchor: z.enum(['none', 'oldSteadyState']).default('none'),
+      })
       .strict(),
     price: z
       .object({ hidden: z.array(z.number().int().min(1).max(1024)).min(1).max(6), activation: z.enum(['tanh', 'silu', 'elu', 'softplus']).default('tanh') })

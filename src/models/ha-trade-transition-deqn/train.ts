@@ -411,7 +411,10 @@ export function train(setup: TransitionSetup, opts: { episodes?: number; trainer
   const cpu0 = cpuNow();
   const wall0 = performance.now();
   const replay: { agg: Float32Array; targets: Float32Array }[] = [];
+  // With household.anchor 'oldSteadyState' the household correction is zero at the anchor rows by
+  // construction, so only the price network's part of the anchor remains.
   const anchor = tp.anchorWeight > 0 ? anchorRows(setup) : undefined;
+  const householdAnchor = anchor && setup.params.household.anchor === 'none' ? anchor : undefined;
   for (let e = 0; e < episodes; e++) {
     const progress = episodes > 1 ? e / (episodes - 1) : 1;
     const decay = tp.finalLearningRateFactor + (1 - tp.finalLearningRateFactor) * 0.5 * (1 + Math.cos(Math.PI * progress));
@@ -423,7 +426,7 @@ export function train(setup: TransitionSetup, opts: { episodes?: number; trainer
     let aggregateCount = 0;
     for (let s = 0; s < tp.householdSteps; s++) {
       const rows = sampleRows(setup, rng, tp.batchSize, path, tp.massShare);
-      const anchorPick = anchor ? Int32Array.from({ length: tp.batchSize }, () => Math.floor(rng.uniform() * anchor.rows)) : undefined;
+      const anchorPick = householdAnchor ? Int32Array.from({ length: tp.batchSize }, () => Math.floor(rng.uniform() * householdAnchor.rows)) : undefined;
       // Aggregate Euler term (training.aggregateEulerWeight) on `aggregateEulerDates` random dates (a share
       // of them impact dates, aggregateEulerImpactShare) every `aggregateEulerEvery`-th step.
       const aggregate = tp.aggregateEulerWeight > 0 && s % tp.aggregateEulerEvery === 0
@@ -445,8 +448,8 @@ export function train(setup: TransitionSetup, opts: { episodes?: number; trainer
             aggregateSq = tf.keep(squared);
             loss = tf.add(loss, tf.mul(tp.aggregateEulerWeight, squared)) as tf.Scalar;
           }
-          if (!anchor || !anchorPick) return loss;
-          const correction = nets.household.raw(tf.gather(anchor.household, anchorPick));
+          if (!householdAnchor || !anchorPick) return loss;
+          const correction = nets.household.raw(tf.gather(householdAnchor.household, anchorPick));
           return tf.add(loss, tf.mul(tp.anchorWeight, tf.mean(tf.square(correction)))) as tf.Scalar;
         }, nets.household.variables);
         adamH.apply(nets.household.variables, nets.household.variables.map((v) => g.grads[v.name]), tp.householdLearningRate * decay);
