@@ -104,6 +104,7 @@ const welfareTable = {
   'import share err % max as buyer (status quo)': names.map((_, i) => pct(Math.max(...names.map((__, j) => (i === j ? 0 : rel(rows[0].network.importShares[i * M + j], rows[0].reference.importShares[i * M + j])))))),
   'utilitarian CE % network': welfare.utilitarianNetwork.map((v) => v.toFixed(4)),
   'utilitarian CE % reference': welfare.utilitarianReference.map((v) => v.toFixed(4)),
+  'utilitarian CE % network, reference tau values': welfare.utilitarianNetworkReferenceTau.map((v) => v.toFixed(4)),
   'mean CE % network': welfare.welfareNetwork.map((v) => v.toFixed(4)),
   'mean CE % reference': welfare.welfareReference.map((v) => v.toFixed(4)),
 };
@@ -131,6 +132,7 @@ if (process.argv.includes('--json')) {
         utilitarianNetwork: r.utilitarianNetwork,
         utilitarianReference: r.utilitarianReference,
         utilitarianError: r.utilitarianError,
+        utilitarianNetworkReferenceTau: r.utilitarianNetworkReferenceTau,
         welfareNetwork: r.welfareNetwork,
         welfareReference: r.welfareReference,
         euler: euler[p],

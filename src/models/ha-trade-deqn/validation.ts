@@ -17,7 +17,7 @@ import { simulatePeriod, chooseVariety } from './panel.ts';
 import { priceSet, gridStates, type NetworkEquilibrium } from './solution.ts';
 import { clearMarkets, type ClearingOptions } from './clearing.ts';
 import { decodePrices } from './world.ts';
-import { networkWelfare, tauInterpolant, utilitarianGain, type TauInterpolant } from './welfare.ts';
+import { equilibriumValues, networkWelfare, tauInterpolant, utilitarianGain, type TauInterpolant } from './welfare.ts';
 import type { HaTradeDeqn } from './index.ts';
 
 /** The model's world with `points` asset grid points (the same box and policy inputs). */
@@ -77,6 +77,14 @@ export interface PointComparison {
   utilitarianNetwork: number[];
   utilitarianReference: number[];
   utilitarianError: number;
+  /**
+   * The network's utilitarian CE measured with the reference's values at the tau nodes (the status-quo
+   * household problem with scaled resources) instead of the network's: what is left of the welfare
+   * error is the networks' counterfactual equilibrium; the difference to utilitarianNetwork is the
+   * network's yardstick (its policy at tau-scaled status-quo prices, far outside the training prices
+   * for tau ~0.95).
+   */
+  utilitarianNetworkReferenceTau: number[];
   /** Largest relative wage and R errors of the price network's own prices (before market clearing). */
   priceNetworkWageError: number;
   priceNetworkRError: number;
@@ -133,6 +141,7 @@ export function compareAtPoints(model: HaTradeDeqn, net: Mlp, points: ArrayLike<
     let utilitarianNetwork = new Array<number>(M).fill(0);
     let utilitarianReference = new Array<number>(M).fill(0);
     let utilitarianError = 0;
+    let utilitarianNetworkReferenceTau = new Array<number>(M).fill(0);
     if (p > 0) {
       const nw = networkWelfare(model, net, baseNet, net1, interp);
       const rw = welfareChange(baseRef, ref, { acrElasticity: epsilon }).countries;
@@ -157,8 +166,10 @@ export function compareAtPoints(model: HaTradeDeqn, net: Mlp, points: ArrayLike<
       const vNew = Float64Array.from(ref.states.flatMap((st) => Array.from(st.household.value)));
       utilitarianReference = baseRef.states.map((st, i) => utilitarianGain(refInterp, st.distribution.mass, i * per, vNew));
       utilitarianError = Math.max(...utilitarianReference.map((r, i) => relErr(utilitarianNetwork[i], r)));
+      const vNewNetwork = equilibriumValues(model, net1);
+      utilitarianNetworkReferenceTau = baseNet.mass.map((mass, i) => utilitarianGain(refInterp, mass, i * per, vNewNetwork));
     }
-    return { policy: Array.from(x), wageError, RError, importShareError, welfareNetwork, welfareReference, welfareError, welfareNetworkConditioned, welfareReferenceConditioned, welfareErrorConditioned, utilitarianNetwork, utilitarianReference, utilitarianError, priceNetworkWageError, priceNetworkRError, clearing: { newtonIterations: net1.newtonIterations, residualNorm: net1.residualNorm }, network: net1, reference: ref };
+    return { policy: Array.from(x), wageError, RError, importShareError, welfareNetwork, welfareReference, welfareError, welfareNetworkConditioned, welfareReferenceConditioned, welfareErrorConditioned, utilitarianNetwork, utilitarianReference, utilitarianError, utilitarianNetworkReferenceTau, priceNetworkWageError, priceNetworkRError, clearing: { newtonIterations: net1.newtonIterations, residualNorm: net1.residualNorm }, network: net1, reference: ref };
   });
 }
 
