@@ -33,6 +33,12 @@ export const TransitionDeqnParamsSchema = z
          * (every checkpoint before this option). Why: the 19-country network's same construction
          * (ha-trade-deqn householdBaseline.zeroAtCentre) took its status-quo Euler error from 0.267 % to 0.065 %
          * without training; here a level error of the correction at the old state biases every date's savings.
+         * Measured (session 9, 400-point grid, on session 8's spend2 networks): without training the zero-change
+         * mean relative Euler error falls from 6.7e-4 to 1.4e-4 but the price network no longer matches the
+         * households (sup market 2e-4 -> 5.6e-4); after 160 more episodes (1934 s CPU) the zero change is the
+         * best yet (R drift 0.3 bp, Euler 4.2e-5, effect -0.0003/-0.0000) while tariffs 0.25 / 0.10 get worse
+         * (FOREIGN at 0.25 -0.0025 vs reference +0.0122, HOME at 0.10 +0.0105 vs -0.0079; HOME NFA response
+         * 70-84 % of the reference's): the transition effect is not resolved.
          */
         anchor: z.enum(['none', 'oldSteadyState']).default('none'),
       })
