@@ -113,6 +113,7 @@ const welfareTable = {
   'utilitarian CE % network': welfare.utilitarianNetwork.map((v) => v.toFixed(4)),
   'utilitarian CE % reference': welfare.utilitarianReference.map((v) => v.toFixed(4)),
   'utilitarian CE % network, reference tau values': welfare.utilitarianNetworkReferenceTau.map((v) => v.toFixed(4)),
+  'utilitarian CE % network, reference tau curve at its own status quo': welfare.utilitarianNetworkReferenceCurve.map((v) => v.toFixed(4)),
   'mean CE % network': welfare.welfareNetwork.map((v) => v.toFixed(4)),
   'mean CE % reference': welfare.welfareReference.map((v) => v.toFixed(4)),
 };
@@ -142,6 +143,7 @@ if (process.argv.includes('--json')) {
         utilitarianReference: r.utilitarianReference,
         utilitarianError: r.utilitarianError,
         utilitarianNetworkReferenceTau: r.utilitarianNetworkReferenceTau,
+        utilitarianNetworkReferenceCurve: r.utilitarianNetworkReferenceCurve,
         welfareNetwork: r.welfareNetwork,
         welfareReference: r.welfareReference,
         euler: euler[p],

@@ -17,7 +17,7 @@ import { simulatePeriod, chooseVariety } from './panel.ts';
 import { priceSet, gridStates, type NetworkEquilibrium } from './solution.ts';
 import { clearMarkets, type ClearingOptions } from './clearing.ts';
 import { decodePrices } from './world.ts';
-import { equilibriumValues, networkWelfare, tauInterpolant, utilitarianGain, type TauInterpolant } from './welfare.ts';
+import { equilibriumValues, lagrange, networkWelfare, tauInterpolant, utilitarianGain, type TauInterpolant } from './welfare.ts';
 import type { HaTradeDeqn } from './index.ts';
 
 /** The model's world with `points` asset grid points (the same box and policy inputs). */
@@ -85,6 +85,13 @@ export interface PointComparison {
    * for tau ~0.95).
    */
   utilitarianNetworkReferenceTau: number[];
+  /**
+   * The same with the reference's tau curve anchored at the network's own status-quo values
+   * (V_net(sq) + V_ref(tau) - V_ref(1)): the network's welfare change converted to a CE by the exact
+   * curve, so neither the network's policy at far tau nor a level difference between the two
+   * discretisations enters.
+   */
+  utilitarianNetworkReferenceCurve: number[];
   /** Largest relative wage and R errors of the price network's own prices (before market clearing). */
   priceNetworkWageError: number;
   priceNetworkRError: number;
@@ -115,6 +122,12 @@ export function compareAtPoints(model: HaTradeDeqn, net: Mlp, points: ArrayLike<
   const interp = tauInterpolant(model, net, baseNet, [0.95, 1.05], 5);
   // The reference's values at the same tau nodes (household problems with scaled resources, §C.5).
   const refInterp = referenceTauInterpolant(baseRef, interp.nodes);
+  const vBaseNetwork = equilibriumValues(model, baseNet);
+  const refCurve: TauInterpolant = {
+    nodes: interp.nodes,
+    values: refInterp.values.map((vk) => Float64Array.from(vk, (v, r) => v - lagrange(interp.nodes, refInterp.values.map((u) => u[r]), 1)[0] + vBaseNetwork[r])),
+    states: interp.states,
+  };
   const epsilon = world.config.analysis.acrElasticity ?? 1 / world.config.preferences.sigmaEps;
   return points.map((x, p) => {
     const ref = p === 0 ? baseRef : referenceAt(world, x, baseRef);
@@ -142,6 +155,7 @@ export function compareAtPoints(model: HaTradeDeqn, net: Mlp, points: ArrayLike<
     let utilitarianReference = new Array<number>(M).fill(0);
     let utilitarianError = 0;
     let utilitarianNetworkReferenceTau = new Array<number>(M).fill(0);
+    let utilitarianNetworkReferenceCurve = new Array<number>(M).fill(0);
     if (p > 0) {
       const nw = networkWelfare(model, net, baseNet, net1, interp);
       const rw = welfareChange(baseRef, ref, { acrElasticity: epsilon }).countries;
@@ -168,8 +182,9 @@ export function compareAtPoints(model: HaTradeDeqn, net: Mlp, points: ArrayLike<
       utilitarianError = Math.max(...utilitarianReference.map((r, i) => relErr(utilitarianNetwork[i], r)));
       const vNewNetwork = equilibriumValues(model, net1);
       utilitarianNetworkReferenceTau = baseNet.mass.map((mass, i) => utilitarianGain(refInterp, mass, i * per, vNewNetwork));
+      utilitarianNetworkReferenceCurve = baseNet.mass.map((mass, i) => utilitarianGain(refCurve, mass, i * per, vNewNetwork));
     }
-    return { policy: Array.from(x), wageError, RError, importShareError, welfareNetwork, welfareReference, welfareError, welfareNetworkConditioned, welfareReferenceConditioned, welfareErrorConditioned, utilitarianNetwork, utilitarianReference, utilitarianError, utilitarianNetworkReferenceTau, priceNetworkWageError, priceNetworkRError, clearing: { newtonIterations: net1.newtonIterations, residualNorm: net1.residualNorm }, network: net1, reference: ref };
+    return { policy: Array.from(x), wageError, RError, importShareError, welfareNetwork, welfareReference, welfareError, welfareNetworkConditioned, welfareReferenceConditioned, welfareErrorConditioned, utilitarianNetwork, utilitarianReference, utilitarianError, utilitarianNetworkReferenceTau, utilitarianNetworkReferenceCurve, priceNetworkWageError, priceNetworkRError, clearing: { newtonIterations: net1.newtonIterations, residualNorm: net1.residualNorm }, network: net1, reference: ref };
   });
 }
 
