@@ -38,7 +38,7 @@ export const TransitionDeqnParamsSchema = z
          * households (sup market 2e-4 -> 5.6e-4); after 160 more episodes (1934 s CPU) the zero change is the
          * best yet (R drift 0.3 bp, Euler 4.2e-5, effect -0.0003/-0.0000) while tariffs 0.25 / 0.10 get worse
          * (FOREIGN at 0.25 -0.0025 vs reference +0.0122, HOME at 0.10 +0.0105 vs -0.0079; HOME NFA response
-         * 70-84 % of the reference's): the transition effect is not resolved.
+         * 70-88 % of the reference's): the transition effect is not resolved.
          */
         anchor: z.enum(['none', 'oldSteadyState']).default('none'),
       })
