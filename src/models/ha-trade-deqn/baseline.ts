@@ -150,6 +150,13 @@ function atCentre(baseline: Baseline, inp: HouseholdInputs): HouseholdInputs {
   return { ...inp, R: tf.matMul(hot, c.R), w: tf.matMul(hot, c.w), T: tf.matMul(hot, c.T), p: tf.matMul(hot, c.p) };
 }
 
+/** net(features) - net(centre features), both halves in one forward pass (rows stacked). */
+function correctionFromCentre(net: Mlp, features: tf.Tensor2D, centre: tf.Tensor2D): tf.Tensor2D {
+  const B = features.shape[0];
+  const both = net.raw(tf.concat([features, centre], 0) as tf.Tensor2D, true);
+  return tf.sub(tf.slice(both, [0, 0], [B, -1]), tf.slice(both, [B, 0], [B, -1])) as tf.Tensor2D;
+}
+
 /**
  * The household policy at inputs `inp`: the network's savings shares and continuation outputs, as
  * corrections of the baseline when the model has one (every evaluation of the households goes
@@ -159,7 +166,7 @@ export function householdPolicy(world: World, baseline: Baseline | undefined, ne
   const features = featuresOf(world, inp);
   if (!baseline) return net.policy(features, true);
   const M = world.M;
-  const raw = baseline.centre ? tf.sub(net.raw(features, true), net.raw(featuresOf(world, atCentre(baseline, inp)), true)) : net.raw(features, true);
+  const raw = baseline.centre ? correctionFromCentre(net, features, featuresOf(world, atCentre(baseline, inp))) : net.raw(features, true);
   const base = baselineAt(baseline, inp);
   return {
     savings: tf.sigmoid(tf.add(tf.slice(raw, [0, 0], [-1, M]), base.logit)) as tf.Tensor2D,

@@ -123,9 +123,10 @@ export function compareAtPoints(model: HaTradeDeqn, net: Mlp, points: ArrayLike<
   // The reference's values at the same tau nodes (household problems with scaled resources, §C.5).
   const refInterp = referenceTauInterpolant(baseRef, interp.nodes);
   const vBaseNetwork = equilibriumValues(model, baseNet);
+  const refAtOne = Float64Array.from(vBaseNetwork, (_, r) => lagrange(interp.nodes, refInterp.values.map((u) => u[r]), 1)[0]);
   const refCurve: TauInterpolant = {
     nodes: interp.nodes,
-    values: refInterp.values.map((vk) => Float64Array.from(vk, (v, r) => v - lagrange(interp.nodes, refInterp.values.map((u) => u[r]), 1)[0] + vBaseNetwork[r])),
+    values: refInterp.values.map((vk) => Float64Array.from(vk, (v, r) => v - refAtOne[r] + vBaseNetwork[r])),
     states: interp.states,
   };
   const epsilon = world.config.analysis.acrElasticity ?? 1 / world.config.preferences.sigmaEps;
