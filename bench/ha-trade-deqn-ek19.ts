@@ -14,14 +14,17 @@
 // the config's 100). The 100-point reference is itself off by up to ~4 % in the utilitarian welfare
 // changes at USA tariffs 0.1 (JPN -0.0881 vs -0.0843 at 400 points, USA 0.692 vs 0.670) and 0.05 % in R;
 // 400 points costs ~4x the CPU.
-//   npx tsx bench/ha-trade-deqn-ek19.ts --checkpoint DIR [--tariff 0.1] [--clear 0] [--grid-points 100] [--households 1900] [--periods 10] [--json]
+// --points five: the issue's five policy points of the box (validation.ts validationPoints: the status quo
+// and four points whose tariffs alternate across the USA's partners, two of them with the trade costs
+// scaled by 0.95 / 1.05) instead of the status quo and --tariff; ~2.5x the CPU of the two-point default.
+//   npx tsx bench/ha-trade-deqn-ek19.ts --checkpoint DIR [--tariff 0.1 | --points five] [--clear 0] [--grid-points 100] [--households 1900] [--periods 10] [--json]
 import { initBackend } from '../src/tensor/backend.ts';
 import { TrainingRun } from '../src/run/training-run.ts';
 import { toMarkdown } from '../src/io/tables.ts';
 import type { HaTradeDeqn } from '../src/models/ha-trade-deqn/index.ts';
 import { baselinePolicy, decodePrices } from '../src/models/ha-trade-deqn/world.ts';
 import { priceRaw, solveNetwork } from '../src/models/ha-trade-deqn/solution.ts';
-import { compareAtPoints, simulatedEulerErrors } from '../src/models/ha-trade-deqn/validation.ts';
+import { compareAtPoints, simulatedEulerErrors, validationPoints } from '../src/models/ha-trade-deqn/validation.ts';
 import { cpuSeconds, flag } from './args.ts';
 
 await initBackend();
@@ -40,8 +43,15 @@ const L = world.economy.labor;
 const grid = gridFlag === '' ? world.config.assets.points : Number(gridFlag);
 if (!Number.isInteger(grid) || grid < 10) throw new Error(`--grid-points ${gridFlag}: expected an integer >= 10`);
 const base = baselinePolicy(world);
-const shocked = Float64Array.from(base, (v, k) => (k < world.pairs.length ? tariff : v));
-const points = [base, shocked];
+const pointsFlag = flag('points', 'two');
+if (pointsFlag !== 'two' && pointsFlag !== 'five') throw new Error(`--points ${pointsFlag}: expected two (status quo and --tariff) or five (validation.ts validationPoints)`);
+const points = pointsFlag === 'five' ? validationPoints(world) : [base, Float64Array.from(base, (v, k) => (k < world.pairs.length ? tariff : v))];
+const policyName = (x: Float64Array, p: number) => {
+  if (p === 0) return 'status quo';
+  const tariffs = [...new Set(Array.from(x.subarray(0, world.pairs.length)))];
+  const kappa = x[world.policyDim - 1];
+  return `USA tariffs ${tariffs.join(' / ')}${tariffs.length > 1 ? ' alternating' : ''}${kappa === 1 ? '' : `, trade costs x${kappa}`}`;
+};
 
 // The price network's own prices: market residuals of the household network there, per unit of each country's income.
 let t = cpuSeconds();
@@ -87,8 +97,10 @@ const details = rows.map((r) => {
   return { wageMedian: median(wage), wage, shareMedian: median(shares), bigShareMax: Math.max(...bigShares), bigShareCount: bigShares.length, worst };
 });
 const pct = (v: number) => (100 * v).toFixed(3);
+// Countries whose utilitarian CE change is within `tol` of the reference's, relative to its size (the issue's 5 % target).
+const within = (r: (typeof rows)[number], tol: number) => r.utilitarianNetwork.filter((v, i) => rel(v, r.utilitarianReference[i]) <= tol).length;
 const table = {
-  policy: ['status quo', `USA tariffs ${tariff}`],
+  policy: points.map(policyName),
   'wage err % max / median': rows.map((r, p) => `${pct(r.wageError)} / ${pct(details[p].wageMedian)}`),
   'R err %': rows.map((r) => pct(r.RError)),
   'import share err % max / median': rows.map((r, p) => `${pct(r.importShareError)} / ${pct(details[p].shareMedian)}`),
@@ -102,6 +114,7 @@ const table = {
   'mean rel. Euler %': euler.map((e) => pct(e.meanRelative)),
   'p99 rel. Euler %': euler.map((e) => pct(e.p99Relative)),
   'at limit or cap %': euler.map((e) => pct(e.constrainedShare)),
+  'utilitarian welfare within 5 % / 15 % (countries)': rows.map((r, p) => (p === 0 ? '(baseline)' : `${within(r, 0.05)} / ${within(r, 0.15)} of ${M}`)),
 };
 const welfare = rows[1];
 const names = world.countries;
@@ -116,6 +129,13 @@ const welfareTable = {
   'utilitarian CE % network, reference tau curve at its own status quo': welfare.utilitarianNetworkReferenceCurve.map((v) => v.toFixed(4)),
   'mean CE % network': welfare.welfareNetwork.map((v) => v.toFixed(4)),
   'mean CE % reference': welfare.welfareReference.map((v) => v.toFixed(4)),
+};
+// Every counterfactual point's utilitarian CE change by country, network / reference (relative error %).
+const welfareByPoint = {
+  country: names,
+  ...Object.fromEntries(
+    rows.slice(1).map((r, q) => [policyName(points[q + 1], q + 1), names.map((_, i) => `${r.utilitarianNetwork[i].toFixed(4)} / ${r.utilitarianReference[i].toFixed(4)} (${pct(rel(r.utilitarianNetwork[i], r.utilitarianReference[i]))})`)]),
+  ),
 };
 const cpu = { priceNetwork: priceNetCpu, compare: compareCpu, euler: eulerCpu };
 if (process.argv.includes('--json')) {
@@ -154,7 +174,8 @@ if (process.argv.includes('--json')) {
 } else {
   process.stdout.write(`${checkpoint} (episode ${run.trainer.episode}); ${world.pairs.length} input tariffs + trade-cost scale; clearing Newton steps ${clear}; ${grid} asset grid points\n\n`);
   process.stdout.write(toMarkdown(table) + '\n\n');
-  process.stdout.write(`welfare changes at USA tariffs ${tariff} (vs the status quo); largest relative error ${pct(welfare.utilitarianError)} % (utilitarian), ${pct(welfare.welfareError)} % (mean CE)\n\n`);
+  if (rows.length > 2) process.stdout.write(`utilitarian CE change % by point, network / reference (relative error %)\n\n${toMarkdown(welfareByPoint)}\n\n`);
+  process.stdout.write(`welfare changes at ${policyName(points[1], 1)} (vs the status quo); largest relative error ${pct(welfare.utilitarianError)} % (utilitarian), ${pct(welfare.welfareError)} % (mean CE)\n\n`);
   process.stdout.write(toMarkdown(welfareTable) + '\n');
   process.stdout.write(`CPU: price-network markets ${cpu.priceNetwork.toFixed(1)} s, reference solves + clearing + welfare ${cpu.compare.toFixed(1)} s, Euler simulation ${cpu.euler.toFixed(1)} s\n`);
 }

@@ -189,12 +189,17 @@ export function compareAtPoints(model: HaTradeDeqn, net: Mlp, points: ArrayLike<
   });
 }
 
-/** Five policy points of the box: the status quo and four points away from the training lanes' status-quo lane. */
+/**
+ * Five policy points of the box: the status quo and four points away from the training lanes' status-quo
+ * lane. Each point's tariff pattern repeats over the input pairs (pair k gets pattern[k mod 2]): with two
+ * countries the two pairs are the two countries' tariffs on each other; with the 19-country USA
+ * configuration alternate partners face the two rates, so every point is a heterogeneous tariff vector.
+ */
 export function validationPoints(world: World): Float64Array[] {
   const base = baselinePolicy(world);
-  const at = (tariffs: number[], kappa: number) => {
+  const at = (pattern: number[], kappa: number) => {
     const x = Float64Array.from(base);
-    tariffs.forEach((t, k) => k < world.pairs.length && (x[k] = t));
+    for (let k = 0; k < world.pairs.length; k++) x[k] = pattern[k % pattern.length];
     x[world.policyDim - 1] = kappa;
     return x;
   };
