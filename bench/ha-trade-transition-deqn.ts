@@ -6,6 +6,7 @@
 //       [--aggregate-euler-weight w] [--aggregate-euler-dates n] [--aggregate-euler-every k] [--aggregate-euler-rows r]
 //       [--aggregate-euler-impact-share s] [--aggregate-euler-impact-dates n] [--aggregate-euler-weighting mass|spending]
 //       [--price-impact-weight w] [--price-impact-dates n] [--household-anchor none|oldSteadyState] [--widen-household W1,W2]
+//       [--euler-tomorrow differentiable|frozenPolicy]
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --config models/ha-trade-transition-deqn-both.json --warm-start DIR --checkpoint DIR2
 //   npx tsx bench/ha-trade-transition-deqn.ts --train --config CONFIG --init-from DIR --checkpoint DIR2 [--episodes N]
 //   npx tsx bench/ha-trade-transition-deqn.ts --validate --checkpoint DIR [--tariff 0.25] [--periods 200] [--clear old|new] [--clear-iterations 8] [--points N] [--json]
@@ -18,6 +19,8 @@
 // --household-anchor sets household.anchor (the correction anchored at the old steady state; networks.ts
 // householdCorrection). --widen-household W1,W2 (with --resume or --init-from) widens the household
 // network's hidden layers function-preservingly (networks.ts widenHiddenLayers) before training.
+// --euler-tomorrow sets training.eulerTomorrow ('frozenPolicy': tomorrow's policy in the Euler losses from a
+// gradient-free copy of the household network, time iteration; train.ts frozenTomorrow).
 // Training prints one line per logged episode (Euler, market residuals, CPU and wall seconds).
 import { initBackend } from '../src/tensor/backend.ts';
 import { loadTransitionParams, parseTransitionParams } from '../src/models/ha-trade-transition-deqn/params.ts';
@@ -78,7 +81,8 @@ if (process.argv.includes('--train')) {
     aggregateEulerImpactDates: numberArg('--aggregate-euler-impact-dates', params.training.aggregateEulerImpactDates),
     aggregateEulerWeighting: arg('--aggregate-euler-weighting') ?? params.training.aggregateEulerWeighting,
   };
-  const training = { ...params.training, ...aggregateEuler, ...priceImpact, episodes, massShare, batchSize, householdSteps, priceSteps, eulerOffset, anchorWeight, householdLearningRate: params.training.householdLearningRate * lr, priceLearningRate: params.training.priceLearningRate * lr * priceLr };
+  const eulerTomorrow = arg('--euler-tomorrow') ?? params.training.eulerTomorrow;
+  const training = { ...params.training, ...aggregateEuler, ...priceImpact, eulerTomorrow, episodes, massShare, batchSize, householdSteps, priceSteps, eulerOffset, anchorWeight, householdLearningRate: params.training.householdLearningRate * lr, priceLearningRate: params.training.priceLearningRate * lr * priceLr };
   // Through the schema, so a flag outside its allowed range (e.g. an impact share above 1) is refused.
   const widen = arg('--widen-household')?.split(',').map(Number);
   const household = { ...params.household, anchor: arg('--household-anchor') ?? params.household.anchor, hidden: widen ?? params.household.hidden };

@@ -91,6 +91,19 @@ export const TransitionDeqnParamsSchema = z
          */
         eulerOffset: z.enum(['none', 'reference']).default('none'),
         /**
+         * How tomorrow's policy enters the gradient of the Euler losses (both the per-household and the aggregate
+         * term): 'differentiable' = the household network itself, so every step also bends TOMORROW's policy to
+         * fit today's residual (every checkpoint before this option); 'frozenPolicy' = a copy of the network with
+         * the same weights whose variables are not differentiated (train.ts frozenTomorrow, re-synchronised
+         * before every step), so only today's policy is pulled toward the Euler-implied one, given tomorrow's
+         * policy function (time iteration; the gradient still flows through a'_j, today's choice, into that
+         * frozen function). The residual values, and so every reported number, are the same. Why: today's and
+         * tomorrow's consumption come from the same network, so a near-uniform shift of the savings logits
+         * barely changes the residuals; every 400-point checkpoint under-saves by 10-30 % in the long run while
+         * its signed Euler bias is ~1e-4. Cutting tomorrow's gradient should make that level a stiff direction.
+         */
+        eulerTomorrow: z.enum(['differentiable', 'frozenPolicy']).default('differentiable'),
+        /**
          * Weight of the zero-change anchor: at the old policy and the old steady state, whose solution is
          * known exactly (zero logit correction, the old prices), `batchSize` grid households' corrections
          * per household step and the price network's output are pulled to zero (squared, added to the

@@ -4,7 +4,8 @@
 //  - household network: Adam steps on Fischer-Burmeister Euler residuals (MODELS.md §C.3 with dated
 //    prices, the borrowing limit as complementarity) of grid households at random dates t < T, with
 //    tomorrow's prices from the price network at S_{t+1} (the simulated next aggregate state) and
-//    tomorrow's consumption from the household network itself at (a'_j, z', S_{t+1});
+//    tomorrow's consumption from the household network itself at (a'_j, z', S_{t+1}) (with
+//    training.eulerTomorrow 'frozenPolicy' from a gradient-free copy of it: time iteration);
 //  - price network: regression on each date's Walrasian target, the current prices moved by the
 //    date's scale-free market residuals (goods excess supply over income, bonds over world income,
 //    rebates set to tariff revenue) - as the stationary DEQN (ha-trade-deqn/market.ts); the impact dates
@@ -15,6 +16,7 @@ import { writeFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf } from '../../tensor/backend.ts';
 import { Adam } from '../../deqn/adam.ts';
+import { Mlp } from '../../deqn/network.ts';
 import { Rng } from '../../tensor/rng.ts';
 import { UsageError } from '../../io/errors.ts';
 import { fischerBurmeister } from '../ha-trade-deqn/household.ts';
@@ -43,8 +45,10 @@ export interface Row {
  * Euler residuals of grid households `rows` on `path` (each t < T): u'(c_tj)/p_tj = beta R_{t+1}
  * E_z' sum_j' pi_{t+1,j'}(a'_j, z') u'(c_{t+1,j'})/p_{t+1,j'} in relative consumption units, with the
  * borrowing limit as a Fischer-Burmeister complementarity (§C.3). Differentiable in the household network.
+ * Tomorrow's shares come from `tomorrow` when given (a copy of the household network with the same weights whose
+ * variables are not differentiated: training.eulerTomorrow 'frozenPolicy'); the residual VALUES are the same.
  */
-export function eulerResiduals(setup: TransitionSetup, nets: TransitionNetworks, path: NetworkPath, rows: Row[]): EulerBatch {
+export function eulerResiduals(setup: TransitionSetup, nets: TransitionNetworks, path: NetworkPath, rows: Row[], tomorrow?: Mlp): EulerBatch {
   const { M, nZ, econ, phi } = setup;
   const { gamma, beta } = econ;
   const B = rows.length;
@@ -113,7 +117,7 @@ export function eulerResiduals(setup: TransitionSetup, nets: TransitionNetworks,
       }
     }
   }
-  const sharesN = savingsShares(setup, nets.household, aCol, aColVals, { z: zN, country: cN, rest: restN });
+  const sharesN = savingsShares(setup, tomorrow ?? nets.household, aCol, aColVals, { z: zN, country: cN, rest: restN });
   const WN = tf.add(tf.mul(tf.tensor2d(RN, [n, 1]), aCol), tf.tensor2d(wageN, [n, 1]));
   const pNT = tf.tensor2d(pN, [n, M]);
   const cNext = tf.maximum(tf.div(tf.mul(tf.sub(1, sharesN), WN), pNT), 1e-10);
@@ -244,9 +248,9 @@ export function dateRows(setup: TransitionSetup, path: NetworkPath, t: number): 
  * in the household network: over every (state, variety) of `rows` off the borrowing limit (a' + phi > 1e-4,
  * a constant mask), weighted by the state's mass times the variety's choice probability on the path (as
  * validate.ts dateEulerResiduals), times the path's spending p_j c_j with training.aggregateEulerWeighting
- * 'spending' (constant weights). `rows` and `mass` default to the whole date (dateRows).
+ * 'spending' (constant weights). `rows` and `mass` default to the whole date (dateRows); `tomorrow` as eulerResiduals.
  */
-export function signedEulerBias(setup: TransitionSetup, nets: TransitionNetworks, path: NetworkPath, t: number, sample?: { rows: Row[]; mass: number[] }): tf.Tensor1D {
+export function signedEulerBias(setup: TransitionSetup, nets: TransitionNetworks, path: NetworkPath, t: number, sample?: { rows: Row[]; mass: number[] }, tomorrow?: Mlp): tf.Tensor1D {
   const { rows, mass } = sample ?? dateRows(setup, path, t);
   const { M, nZ, nA } = setup;
   const { pi, c, delivered } = path.dates[t];
@@ -261,7 +265,7 @@ export function signedEulerBias(setup: TransitionSetup, nets: TransitionNetworks
       weight[b * M + j] = mass[b] * pi[r.country][idx] * (spending ? delivered[r.country][j] * c[r.country][idx] : 1);
     }
   });
-  const res = eulerResiduals(setup, nets, path, rows);
+  const res = eulerResiduals(setup, nets, path, rows, tomorrow);
   // The interior mask is a constant (tfjs has no gradient for Greater).
   const slack = res.slack.dataSync();
   for (let q = 0; q < B * M; q++) if (slack[q] <= 1e-4) weight[q] = 0;
@@ -358,6 +362,40 @@ function anchorRows(setup: TransitionSetup): { household: tf.Tensor2D; rows: num
   return { household: tf.tensor2d(data, [rows, dim]), rows, priceAgg, aggDim: agg.length };
 }
 
+/**
+ * The household network's Euler loss of one training step: the mean squared Fischer-Burmeister residual of
+ * `rows`, plus training.aggregateEulerWeight x the mean over the `aggregate` samples of the per-country squared
+ * signed bias (signedEulerBias). Tomorrow's policy from `tomorrow` when given (frozenTomorrow).
+ */
+export function householdEulerLoss(setup: TransitionSetup, nets: TransitionNetworks, path: NetworkPath, rows: Row[], aggregate?: { rows: Row[]; mass: number[] }[], tomorrow?: Mlp): { loss: tf.Scalar; residuals: EulerBatch; aggregateSq?: tf.Scalar } {
+  const residuals = eulerResiduals(setup, nets, path, rows, tomorrow);
+  const loss = tf.mean(tf.square(residuals.fb)) as tf.Scalar;
+  if (!aggregate) return { loss, residuals };
+  const biases = aggregate.map((smp) => signedEulerBias(setup, nets, path, smp.rows[0].t, smp, tomorrow));
+  const aggregateSq = tf.mean(tf.stack(biases.map((b) => tf.mean(tf.square(b))))) as tf.Scalar;
+  return { loss: tf.add(loss, tf.mul(setup.params.training.aggregateEulerWeight, aggregateSq)) as tf.Scalar, residuals, aggregateSq };
+}
+
+/**
+ * With training.eulerTomorrow 'frozenPolicy': a second household network holding the same weights, used for
+ * tomorrow's policy in the Euler residuals. Its variables are not among those differentiated, so the gradient
+ * reaches the weights only through TODAY's policy (and through a'_j, today's choice, into the frozen policy
+ * function): one step of time iteration per household step. Re-synchronise it (syncFrozen) before every step.
+ * (TensorFlow.js has no stopGradient; a separate set of variables cuts the gradient exactly.) Undefined otherwise.
+ */
+export function frozenTomorrow(setup: TransitionSetup, nets: TransitionNetworks): Mlp | undefined {
+  if (setup.params.training.eulerTomorrow !== 'frozenPolicy') return undefined;
+  // Its own seed: the copy's initial draws are overwritten at once and must not touch the training stream.
+  const copy = new Mlp(nets.household.spec, Rng.fromSeed('frozen-tomorrow'));
+  syncFrozen(copy, nets.household);
+  return copy;
+}
+
+/** Copies `net`'s current weights into its frozen copy. */
+export function syncFrozen(frozen: Mlp, net: Mlp): void {
+  frozen.variables.forEach((v, k) => v.assign(net.variables[k]));
+}
+
 /** A policy point drawn uniformly from the configured box. */
 export function drawPolicy(params: TransitionDeqnParams, rng: Rng): Float64Array {
   return Float64Array.from(params.policy.tariffs, (t) => t.range[0] + rng.uniform() * (t.range[1] - t.range[0]));
@@ -404,6 +442,7 @@ export function train(setup: TransitionSetup, opts: { episodes?: number; trainer
   // A resumed run draws a fresh stream (seeded by the episode reached); optimizer moments restart at zero.
   const rng = Rng.fromSeed(opts.trainer ? `${tp.seed}:${opts.trainer.episode}` : tp.seed);
   const nets = opts.trainer?.nets ?? createNetworks(setup, rng);
+  const frozen = frozenTomorrow(setup, nets);
   const trainer: Trainer = opts.trainer ?? { nets, episode: 0, history: [] };
   const adamH = new Adam(nets.household.variables, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
   const adamP = new Adam(nets.price.variables, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
@@ -432,22 +471,19 @@ export function train(setup: TransitionSetup, opts: { episodes?: number; trainer
       const aggregate = tp.aggregateEulerWeight > 0 && s % tp.aggregateEulerEvery === 0
         ? Array.from({ length: tp.aggregateEulerDates }, () => aggregateSample(setup, path, aggregateDate(setup, rng), rng, tp.aggregateEulerRows))
         : undefined;
+      if (frozen) syncFrozen(frozen, nets.household);
       const out = tf.tidy(() => {
         let fbAbs: tf.Tensor = tf.scalar(0);
         let relAbs: tf.Tensor = tf.scalar(0);
         let aggregateSq: tf.Tensor = tf.scalar(0);
         const g = tf.variableGrads(() => {
-          const r = eulerResiduals(setup, nets, path, rows);
+          const h = householdEulerLoss(setup, nets, path, rows, aggregate, frozen);
+          const r = h.residuals;
           fbAbs = tf.keep(tf.mean(tf.abs(r.fb)));
           const interior = tf.cast(tf.greater(r.slack, 1e-4), 'float32');
           relAbs = tf.keep(tf.div(tf.sum(tf.mul(interior, tf.abs(r.relative))), tf.maximum(tf.sum(interior), 1)));
-          let loss = tf.mean(tf.square(r.fb)) as tf.Scalar;
-          if (aggregate) {
-            const biases = aggregate.map((smp) => signedEulerBias(setup, nets, path, smp.rows[0].t, smp));
-            const squared = tf.mean(tf.stack(biases.map((b) => tf.mean(tf.square(b)))));
-            aggregateSq = tf.keep(squared);
-            loss = tf.add(loss, tf.mul(tp.aggregateEulerWeight, squared)) as tf.Scalar;
-          }
+          if (h.aggregateSq) aggregateSq = tf.keep(h.aggregateSq);
+          const loss = h.loss;
           if (!householdAnchor || !anchorPick) return loss;
           const correction = nets.household.raw(tf.gather(householdAnchor.household, anchorPick));
           return tf.add(loss, tf.mul(tp.anchorWeight, tf.mean(tf.square(correction)))) as tf.Scalar;
@@ -494,6 +530,7 @@ export function train(setup: TransitionSetup, opts: { episodes?: number; trainer
   adamH.dispose();
   adamP.dispose();
   anchor?.household.dispose();
+  frozen?.dispose();
   return trainer;
 }
 
