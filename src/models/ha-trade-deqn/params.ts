@@ -39,7 +39,11 @@ export const HaTradeDeqnParamsSchema = z
           .default({ R: 0.02, wage: 0.05, price: 0.1, rebate: 0.02 }),
         /** One lane draws a new policy point every this many episodes. */
         refreshEvery: z.number().int().min(1).default(5),
-        /** Periods a lane must have run under its policy before its markets enter the loss. */
+        /**
+         * Unused, accepted so earlier checkpoints' configs (which record it) still load: it gated markets
+         * measured on a lane's simulated panel, but markets are cleared on the networks' stationary
+         * distribution at the lane's policy (params.market.gridPoints), which does not depend on its age.
+         */
         minAge: z.number().int().min(0).default(40),
         /** Panel rows per episode the household residuals are trained on (a random subset; default all). */
         trainRows: z.number().int().min(1).optional(),
