@@ -4,7 +4,12 @@
 // (2) the networks (markets cleared on the household network, values of its savings by the logsum
 // fixed point) and (3) the reference household problem solved at the networks' equilibrium prices.
 // (2) ~ (3) means the household side is accurate and the gap is the equilibrium prices (R).
-//   npx tsx bench/ha-trade-deqn-welfare-diagnose.ts [--checkpoint checkpoints/ha-trade-two-country]
+// (2) ~ (3) with both off the reference means the gap is the prices; (2) off (3) is the households' own
+// response (their savings at the counterfactual prices).
+// --tariff T: the status quo and every input tariff at T (the 19-country bench's point) instead of the
+// five validation points; --only 1,3: just these validation points (each costs a market clearing, ~2-5
+// CPU min for 19 countries).
+//   npx tsx bench/ha-trade-deqn-welfare-diagnose.ts [--checkpoint checkpoints/ha-trade-two-country] [--tariff T | --only K,...]
 import { initBackend } from '../src/tensor/backend.ts';
 import { TrainingRun } from '../src/run/training-run.ts';
 import { toMarkdown } from '../src/io/tables.ts';
@@ -12,7 +17,7 @@ import type { HaTradeDeqn } from '../src/models/ha-trade-deqn/index.ts';
 import { referenceAt, validationPoints } from '../src/models/ha-trade-deqn/validation.ts';
 import { clearMarkets, type ClearedEquilibrium } from '../src/models/ha-trade-deqn/clearing.ts';
 import { evaluatePolicies } from '../src/models/ha-trade-deqn/solution.ts';
-import { economyAt } from '../src/models/ha-trade-deqn/world.ts';
+import { baselinePolicy, economyAt } from '../src/models/ha-trade-deqn/world.ts';
 import { evaluateWorld, solveHousehold } from '../src/models/ha-trade/index.ts';
 import { flag } from './args.ts';
 
@@ -20,7 +25,12 @@ await initBackend();
 const run = TrainingRun.load(flag('checkpoint', 'checkpoints/ha-trade-two-country'));
 const model = run.model as HaTradeDeqn;
 const { world } = model;
-const points = validationPoints(world);
+const tariff = flag('tariff');
+const only = flag('only');
+const uniform = (t: number) => Float64Array.from(baselinePolicy(world), (v, k) => (k < world.pairs.length ? t : v));
+const allPoints = tariff === undefined ? validationPoints(world) : [baselinePolicy(world), uniform(Number(tariff))];
+const points = only === undefined ? allPoints : [allPoints[0], ...only.split(',').map((k) => allPoints[Number(k)])];
+if (points.some((x) => x === undefined)) throw new Error(`--only ${only}: expected indices 1-${allPoints.length - 1}`);
 const per = world.nZ * world.config.assets.points;
 const ref0 = referenceAt(world, points[0]);
 const net0 = clearMarkets(model, run.net, points[0], { points: world.config.assets.points });
