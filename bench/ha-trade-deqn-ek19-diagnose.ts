@@ -7,7 +7,10 @@
 //  4. the household network's markets at those prices: goods excess supply per unit of each country's
 //     own labour income, home import shares and mean assets against the reference.
 // Costs one world evaluation (~3.3 s CPU) and one network stationary solve (~3.5 s).
-//   npx tsx bench/ha-trade-deqn-ek19-diagnose.ts --checkpoint DIR [--json]
+// --tariff T: the same at every input tariff = T, at the reference solver's equilibrium prices there
+// (two reference solves, ~1 CPU min), with the change of each country's goods excess supply from the
+// status quo (what moves the networks' wages off the reference's there) and the USA's import shares.
+//   npx tsx bench/ha-trade-deqn-ek19-diagnose.ts --checkpoint DIR [--tariff T] [--json]
 import { initBackend } from '../src/tensor/backend.ts';
 import { TrainingRun } from '../src/run/training-run.ts';
 import { toMarkdown } from '../src/io/tables.ts';
@@ -15,6 +18,7 @@ import type { HaTradeDeqn } from '../src/models/ha-trade-deqn/index.ts';
 import { baselinePolicy, decodePrices, economyAt } from '../src/models/ha-trade-deqn/world.ts';
 import { priceRaw, solveNetwork, equilibriumOfPolicies, type GridPolicies } from '../src/models/ha-trade-deqn/solution.ts';
 import { evaluateWorld, marketResiduals } from '../src/models/ha-trade/economy.ts';
+import { referenceAt } from '../src/models/ha-trade-deqn/validation.ts';
 import { cpuSeconds, flag } from './args.ts';
 
 await initBackend();
@@ -25,17 +29,24 @@ const model = run.model as HaTradeDeqn;
 const { world } = model;
 const M = world.M;
 const L = world.economy.labor;
-const x0 = baselinePolicy(world);
+const tariffFlag = flag('tariff');
+const sq = baselinePolicy(world);
+const x0 = tariffFlag === undefined ? sq : Float64Array.from(sq, (v, k) => (k < world.pairs.length ? Number(tariffFlag) : v));
 const w0 = world.config.solver.initialWages;
 if (!w0) throw new Error(`${checkpoint}: the economy config has no solver.initialWages (the reference prices this diagnosis uses)`);
 const mean = w0.reduce((a, b) => a + b, 0) / M;
 const r0 = world.config.solver.initialR;
-const ref = { wages: Float64Array.from(w0, (w) => w / mean), R: new Float64Array(M).fill(typeof r0 === 'number' ? r0 : 1.01), rebates: new Float64Array(M) };
+const sqPrices = { wages: Float64Array.from(w0, (w) => w / mean), R: new Float64Array(M).fill(typeof r0 === 'number' ? r0 : 1.01), rebates: new Float64Array(M) };
+const atTariff = tariffFlag === undefined ? undefined : referenceAt(world, x0, referenceAt(world, sq));
+const ref = atTariff ? { wages: atTariff.wages, R: new Float64Array(M).fill(atTariff.R as number), rebates: atTariff.rebates } : sqPrices;
+// The status quo's network excess supplies, for the change to the tariff point.
+const eqNetSq = atTariff ? solveNetwork(model, run.net, sq, { prices: sqPrices, points: world.config.assets.points, tol: 1e-11, maxIterations: 20000 }) : undefined;
+const USA = world.countries.indexOf('USA');
 const sup = (v: ArrayLike<number>) => Array.from(v).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 
 let t = cpuSeconds();
 const econ = economyAt(world, x0);
-const states = evaluateWorld(econ, ref);
+const states = atTariff ? atTariff.states : evaluateWorld(econ, ref);
 const mr = marketResiduals(econ, ref, states);
 const referenceCpu = cpuSeconds() - t;
 const policies: GridPolicies = { grids: world.economy.agrids, aNext: states.map((s) => s.household.assetPolicy), c: states.map((s) => s.household.consumption), pi: states.map((s) => s.household.choiceProb), V: states.map((s) => s.household.value) };
@@ -60,13 +71,15 @@ const table = {
   'price-net wage err %': Array.from(priceNet.wages, (v, i) => (100 * (v / ref.wages[i] - 1)).toFixed(2)),
   'income share': world.countries.map((_, i) => share(i).toExponential(2)),
   'network goods excess % own income': Array.from(eqNet.goods, (g, i) => ((100 * g) / share(i)).toFixed(2)),
+  ...(eqNetSq ? { 'change from status quo % own income': Array.from(eqNet.goods, (g, i) => ((100 * (g - eqNetSq.goods[i])) / share(i)).toFixed(3)) } : {}),
+  ...(USA >= 0 ? { 'USA buys: share ref / net': world.countries.map((_, j) => `${eqRef.importShares[USA * M + j].toExponential(4)} / ${eqNet.importShares[USA * M + j].toExponential(4)}`) } : {}),
   'home share ref / net': world.countries.map((_, i) => `${eqRef.importShares[i * M + i].toFixed(4)} / ${eqNet.importShares[i * M + i].toFixed(4)}`),
   'mean assets / A ref / net': world.countries.map((_, i) => `${(eqRef.assets[i] / world.economy.tfp[i]).toFixed(3)} / ${(eqNet.assets[i] / world.economy.tfp[i]).toFixed(3)}`),
 };
 if (process.argv.includes('--json')) {
   process.stdout.write(JSON.stringify({ checkpoint, episode: run.trainer.episode, summary, table, cpuSeconds: { reference: referenceCpu, network: networkCpu } }) + '\n');
 } else {
-  process.stdout.write(`${checkpoint} (episode ${run.trainer.episode}) at the status quo, reference prices = the config's solver start\n\n`);
+  process.stdout.write(`${checkpoint} (episode ${run.trainer.episode}) ${atTariff ? `at USA tariffs ${tariffFlag}, reference prices = the reference solver's equilibrium there` : "at the status quo, reference prices = the config's solver start"}\n\n`);
   process.stdout.write(`reference solver residuals there: goods ${summary.referenceGoods.toExponential(2)}, bonds ${summary.referenceBonds.toExponential(2)} of world income\n`);
   process.stdout.write(`DEQN markets of the reference policies there: goods ${summary.deqnMarketsOfReferencePolicies.goods.toExponential(2)}, bonds ${summary.deqnMarketsOfReferencePolicies.bonds.toExponential(2)}, government ${summary.deqnMarketsOfReferencePolicies.government.toExponential(2)}\n`);
   process.stdout.write(`price network R ${summary.priceNetworkR.toFixed(5)} (reference ${ref.R[0]}); household network bonds ${summary.networkBonds.toFixed(4)} of world income\n\n`);

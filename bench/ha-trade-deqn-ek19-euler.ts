@@ -9,7 +9,10 @@
 //
 // Prices: the price network's own status-quo prices (no clearing Newton steps; the validation's cleared
 // prices are within ~0.5 % of them), so the whole bench costs ~1 min CPU.
-//   npx tsx bench/ha-trade-deqn-ek19-euler.ts --checkpoint DIR [--households 1900] [--periods 10] [--json]
+// --tariff T: the validation's households at every input tariff = T instead of the status quo, at the
+// reference solver's equilibrium prices there (two reference solves, ~1 CPU min more): which countries'
+// households carry the Euler error away from the centre prices.
+//   npx tsx bench/ha-trade-deqn-ek19-euler.ts --checkpoint DIR [--tariff T] [--households 1900] [--periods 10] [--json]
 import { initBackend } from '../src/tensor/backend.ts';
 import { TrainingRun } from '../src/run/training-run.ts';
 import { toMarkdown } from '../src/io/tables.ts';
@@ -17,7 +20,7 @@ import type { HaTradeDeqn } from '../src/models/ha-trade-deqn/index.ts';
 import { baselinePolicy, decodePrices } from '../src/models/ha-trade-deqn/world.ts';
 import { priceRaw, solveNetwork } from '../src/models/ha-trade-deqn/solution.ts';
 import { panelShape } from '../src/models/ha-trade-deqn/panel.ts';
-import { eulerRowsAt, simulatedEulerRows, summariseEulerRows, type EulerRow } from '../src/models/ha-trade-deqn/validation.ts';
+import { eulerRowsAt, referenceAt, simulatedEulerRows, summariseEulerRows, type EulerRow } from '../src/models/ha-trade-deqn/validation.ts';
 import { cpuSeconds, flag } from './args.ts';
 
 await initBackend();
@@ -33,8 +36,12 @@ const names = world.countries;
 const A = world.economy.tfp;
 
 let t = cpuSeconds();
-const base = baselinePolicy(world);
-const eq = solveNetwork(model, run.net, base, { prices: decodePrices(world, priceRaw(model, run.net, base)), points: world.config.assets.points, tol: 1e-11, maxIterations: 20000 });
+const tariffFlag = flag('tariff');
+const sq = baselinePolicy(world);
+const base = tariffFlag === undefined ? sq : Float64Array.from(sq, (v, k) => (k < world.pairs.length ? Number(tariffFlag) : v));
+const reference = tariffFlag === undefined ? undefined : referenceAt(world, base, referenceAt(world, sq));
+const prices = reference ? { wages: reference.wages, R: new Float64Array(M).fill(reference.R as number), rebates: reference.rebates } : decodePrices(world, priceRaw(model, run.net, base));
+const eq = solveNetwork(model, run.net, base, { prices, points: world.config.assets.points, tol: 1e-11, maxIterations: 20000 });
 const solveCpu = cpuSeconds() - t;
 t = cpuSeconds();
 const validation = simulatedEulerRows(model, run.net, eq, households, periods);
@@ -134,7 +141,7 @@ const meanTable = {
   'panel all lanes mean rel. Euler %': names.map((_, i) => pct(summariseEulerRows(allRows.filter((r) => r.country === i)).meanRelative)),
 };
 const summary = {
-  sample: ['validation (stationary, status quo)', 'training panel lane 0', 'training panel all lanes'],
+  sample: [`validation (stationary, ${tariffFlag === undefined ? 'status quo' : `USA tariffs ${tariffFlag}, reference prices`})`, 'training panel lane 0', 'training panel all lanes'],
   households: [validation, panelRows, allRows].map((r) => String(r.length)),
   'mean rel. Euler %': [validation, panelRows, allRows].map((r) => pct(summariseEulerRows(r).meanRelative)),
   'p99 rel. Euler %': [validation, panelRows, allRows].map((r) => pct(summariseEulerRows(r).p99Relative)),
@@ -157,7 +164,7 @@ const cpu = { solve: solveCpu, validation: validationCpu, panel: panelCpu };
 if (process.argv.includes('--json')) {
   process.stdout.write(JSON.stringify({ checkpoint, episode: run.trainer.episode, households, periods, tables, cpuSeconds: cpu }) + '\n');
 } else {
-  process.stdout.write(`${checkpoint} (episode ${run.trainer.episode}): status quo at the price network's prices; ${households} households x ${periods} periods; panel ${shape.lanes} lanes x ${shape.rowsPerLane}\n\n`);
+  process.stdout.write(`${checkpoint} (episode ${run.trainer.episode}): ${tariffFlag === undefined ? "status quo at the price network's prices" : `USA tariffs ${tariffFlag} at the reference equilibrium prices`}; ${households} households x ${periods} periods; panel ${shape.lanes} lanes x ${shape.rowsPerLane}\n\n`);
   for (const [name, table] of Object.entries(tables)) process.stdout.write(`${name}\n\n${toMarkdown(table)}\n\n`);
   process.stdout.write(`CPU: network equilibrium ${cpu.solve.toFixed(1)} s, validation households ${cpu.validation.toFixed(1)} s, training panel ${cpu.panel.toFixed(1)} s\n`);
 }
