@@ -148,8 +148,29 @@ const summary = {
   'mean |FB| %': [validation, panelRows, allRows].map((r) => pct(summariseEulerRows(r).meanFB)),
   'constrained %': [validation, panelRows, allRows].map((r) => pct(summariseEulerRows(r).constrainedShare)),
 };
+// Every variety of every validation household, chosen or not (unconstrained pairs): the savings of the
+// imported varieties set import demand through the choice probabilities but are rarely chosen.
+const varietyMean = (rows: EulerRow[], keep: (r: EulerRow, v: number) => boolean, weight: (r: EulerRow, v: number) => number = () => 1) => {
+  let sum = 0;
+  let mass = 0;
+  for (const r of rows) {
+    r.byVariety.relative.forEach((e, v) => {
+      if (r.byVariety.constrained[v] || !keep(r, v)) return;
+      sum += weight(r, v) * e;
+      mass += weight(r, v);
+    });
+  }
+  return pct(sum / Math.max(1e-300, mass));
+};
+const everyVariety = {
+  country: names,
+  'home variety mean rel. Euler %': names.map((_, i) => varietyMean(validation.filter((r) => r.country === i), (r, v) => v === r.country)),
+  'imported varieties mean rel. Euler %': names.map((_, i) => varietyMean(validation.filter((r) => r.country === i), (r, v) => v !== r.country)),
+  'imported varieties, choice-probability weighted %': names.map((_, i) => varietyMean(validation.filter((r) => r.country === i), (r, v) => v !== r.country, (r, v) => r.byVariety.pi[v])),
+};
 const tables = {
   summary,
+  everyVariety,
   country: breakdown('country', byCountry(validation), validation),
   position: breakdown('assets position in [-phi, amax]', byPosition(validation), validation),
   slack: breakdown("chosen (a' + phi) / A", bySlack(validation), validation),

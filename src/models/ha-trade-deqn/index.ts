@@ -177,7 +177,7 @@ function trainEpisode(model: HaTradeDeqn, world: World, lay: Layout, k: Constant
       for (let r = 0; r < size; r++) rows.set(pool.subarray(order[start + r] * d, (order[start + r] + 1) * d), r * d);
       // Each row trains one variety: drawn uniformly (rarely chosen varieties trained as much) or from
       // the household's choice probabilities (params.varietyDraw).
-      const variety = params.allVarieties ? undefined : drawVarieties(world, lay, k, net, rows, size, params.varietyDraw, rng);
+      const variety = params.allVarieties ? undefined : drawVarieties(world, lay, k, net, rows, size, params.varietyDraw, rng, params.uniformVarietyShare);
       const stats = tf.tidy(() => {
         const batch = tf.tensor2d(rows, [size, d]);
         let euler: tf.Tensor = tf.zeros([1]);
@@ -218,11 +218,15 @@ function trainEpisode(model: HaTradeDeqn, world: World, lay: Layout, k: Constant
 
 export type { Policy };
 
-/** One variety per row: uniform, or drawn with the row's choice probabilities under the current network. */
-export function drawVarieties(world: World, lay: Layout, k: Constants, net: Mlp, rows: Float32Array, size: number, how: HaTradeDeqnParams['varietyDraw'], rng: Rng): Int32Array {
-  if (how === 'uniform') return Int32Array.from({ length: size }, () => Math.floor(rng.uniform() * world.M));
+/**
+ * One variety per row: uniform, or drawn with the row's choice probabilities under the current network
+ * (with `uniformShare` of the rows drawn uniformly instead, params.uniformVarietyShare).
+ */
+export function drawVarieties(world: World, lay: Layout, k: Constants, net: Mlp, rows: Float32Array, size: number, how: HaTradeDeqnParams['varietyDraw'], rng: Rng, uniformShare = 0): Int32Array {
+  const uniform = () => Math.floor(rng.uniform() * world.M);
+  if (how === 'uniform') return Int32Array.from({ length: size }, uniform);
   const { pi } = policiesOf(world, lay, k, net, rows, size);
-  return Int32Array.from({ length: size }, (_, r) => chooseVariety(pi, r * world.M, world.M, rng.uniform()));
+  return Int32Array.from({ length: size }, (_, r) => (uniformShare > 0 && rng.uniform() < uniformShare ? uniform() : chooseVariety(pi, r * world.M, world.M, rng.uniform())));
 }
 
 /** Market residuals of `lanes` on the networks' stationary distributions and the price network's target raw output. */

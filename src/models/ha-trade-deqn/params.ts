@@ -101,6 +101,17 @@ export const HaTradeDeqnParamsSchema = z
      */
     varietyDraw: z.enum(['uniform', 'choice']).default('uniform'),
     /**
+     * With varietyDraw "choice", the share of rows whose variety is drawn uniformly instead. Why: the
+     * savings of rarely chosen varieties set those varieties' spending, i.e. import demand. At the
+     * 19-country stage-7 checkpoint under uniform 10 % USA tariffs (bench/ha-trade-deqn-ek19-euler.ts
+     * --tariff 0.1) the USA households' imported varieties had a mean relative Euler error of 2.3 %
+     * (home variety 0.08 %): the USA is the one country whose import prices the policy moves, and the
+     * choice draw trained its imports on ~6 % of its rows. Its network households then bought 2-4 % less
+     * from every partner than the reference households at the same prices, and the small exporters'
+     * wages (hence welfare changes) fell too far.
+     */
+    uniformVarietyShare: z.number().min(0).max(1).default(0),
+    /**
      * Per-row loss of the Euler (FB) residuals r: "square" (mean r^2) or "pseudoHuber" (mean
      * delta (sqrt(1 + (r/delta)^2) - 1): r^2 / (2 delta) below delta, |r| - delta above, so every
      * household's residual above delta pulls equally, as in the validation's mean relative error).

@@ -267,6 +267,12 @@ export interface EulerRow {
   fb: number;
   /** Within 1 % of a period's wage of the borrowing limit (or of the grid top with savingsTop "cap"): the Euler equation is an inequality there. */
   constrained: boolean;
+  /**
+   * Every variety's |relative Euler error|, choice probability and constrainedness (same band), chosen
+   * or not: the savings of rarely chosen varieties set their values and so the choice probabilities
+   * (choices.ts), i.e. import demand, although the chosen-variety check rarely sees them.
+   */
+  byVariety: { relative: number[]; pi: number[]; constrained: boolean[] };
 }
 
 /**
@@ -329,8 +335,10 @@ export function eulerRowsAt(model: HaTradeDeqn, policy: Mlp | PolicyAt, net: Mlp
       // savings are capped there (params.savingsTop "cap"), the Euler equation is an inequality; the FB
       // residual covers those households.
       const near = 0.01 * wageOf(country);
-      const constrained = slack < near || (constants.capAtGridTop && topSlack < near);
-      rows.push({ country, z: states[o + lay.z], a: states[o + lay.a], variety: j, pi: pi.pi[r * M + j], slack, topSlack, relative: Math.abs(rel[r * M + j]), fb: Math.abs(fb[r * M + j]), constrained });
+      const isConstrained = (v: number) => pi.slack[r * M + v] < near || (constants.capAtGridTop && pi.topSlack[r * M + v] < near);
+      const varieties = Array.from({ length: M }, (_, v) => v);
+      const byVariety = { relative: varieties.map((v) => Math.abs(rel[r * M + v])), pi: varieties.map((v) => pi.pi[r * M + v]), constrained: varieties.map(isConstrained) };
+      rows.push({ country, z: states[o + lay.z], a: states[o + lay.a], variety: j, pi: pi.pi[r * M + j], slack, topSlack, relative: Math.abs(rel[r * M + j]), fb: Math.abs(fb[r * M + j]), constrained: isConstrained(j), byVariety });
     }
   }
   return rows;
