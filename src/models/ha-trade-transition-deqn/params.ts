@@ -101,6 +101,13 @@ export const TransitionDeqnParamsSchema = z
          * tomorrow's consumption come from the same network, so a near-uniform shift of the savings logits
          * barely changes the residuals; every 400-point checkpoint under-saves by 10-30 % in the long run while
          * its signed Euler bias is ~1e-4. Cutting tomorrow's gradient should make that level a stiff direction.
+         * Measured (session 10, 400-point grid, session 8's spend2 + 160 episodes at its rates, 1132 s CPU, same
+         * stream as the control ctl): against ctl, FOREIGN's effect at 0.25 +0.0049 (ctl -0.0002, reference
+         * +0.0122), HOME's at 0.10 +0.0021 (ctl +0.0065, reference -0.0079), HOME's long-run NFA 94 % / 91 % of the
+         * reference's at 0.25 / 0.10 (ctl 90 % / 83 %); but the zero-change NFA drift doubles (0.00071, ctl
+         * 0.00036: net of it the response is 91 % / 82 %, ctl 89 % / 79 %), markets are worse (sup 3.2-3.9e-4, ctl
+         * 1.6-2.0e-4) and HOME's 0.25 effect moves away (-0.0329). Twice the household rate (1134 s CPU) gives the
+         * same effects (+0.0052 / +0.0019) with a market spike (1.2e-2) and a larger 0.10 error. Not resolved.
          */
         eulerTomorrow: z.enum(['differentiable', 'frozenPolicy']).default('differentiable'),
         /**
