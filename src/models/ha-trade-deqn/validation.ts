@@ -269,8 +269,8 @@ export interface EulerRow {
   constrained: boolean;
   /**
    * Every variety's |relative Euler error|, choice probability and constrainedness (same band), chosen
-   * or not: the savings of rarely chosen varieties set their values and so the choice probabilities
-   * (choices.ts), i.e. import demand, although the chosen-variety check rarely sees them.
+   * or not: the savings of rarely chosen varieties set those varieties' spending (resources minus
+   * savings), i.e. import demand, although the chosen-variety check rarely sees them.
    */
   byVariety: { relative: number[]; pi: number[]; constrained: boolean[] };
 }
