@@ -22,7 +22,7 @@ import { initBackend } from '../src/tensor/backend.ts';
 import { TrainingRun } from '../src/run/training-run.ts';
 import { toMarkdown } from '../src/io/tables.ts';
 import type { HaTradeDeqn } from '../src/models/ha-trade-deqn/index.ts';
-import { baselinePolicy, decodePrices } from '../src/models/ha-trade-deqn/world.ts';
+import { baselinePolicy, decodePrices, uniformTariffPolicy } from '../src/models/ha-trade-deqn/world.ts';
 import { priceRaw, solveNetwork } from '../src/models/ha-trade-deqn/solution.ts';
 import { compareAtPoints, simulatedEulerErrors, validationPoints } from '../src/models/ha-trade-deqn/validation.ts';
 import { cpuSeconds, flag } from './args.ts';
@@ -45,7 +45,7 @@ if (!Number.isInteger(grid) || grid < 10) throw new Error(`--grid-points ${gridF
 const base = baselinePolicy(world);
 const pointsFlag = flag('points', 'two');
 if (pointsFlag !== 'two' && pointsFlag !== 'five') throw new Error(`--points ${pointsFlag}: expected two (status quo and --tariff) or five (validation.ts validationPoints)`);
-const points = pointsFlag === 'five' ? validationPoints(world) : [base, Float64Array.from(base, (v, k) => (k < world.pairs.length ? tariff : v))];
+const points = pointsFlag === 'five' ? validationPoints(world) : [base, uniformTariffPolicy(world, tariff)];
 const policyName = (x: Float64Array, p: number) => {
   if (p === 0) return 'status quo';
   const tariffs = [...new Set(Array.from(x.subarray(0, world.pairs.length)))];

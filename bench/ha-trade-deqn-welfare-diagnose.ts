@@ -17,7 +17,7 @@ import type { HaTradeDeqn } from '../src/models/ha-trade-deqn/index.ts';
 import { referenceAt, validationPoints } from '../src/models/ha-trade-deqn/validation.ts';
 import { clearMarkets, type ClearedEquilibrium } from '../src/models/ha-trade-deqn/clearing.ts';
 import { evaluatePolicies } from '../src/models/ha-trade-deqn/solution.ts';
-import { baselinePolicy, economyAt } from '../src/models/ha-trade-deqn/world.ts';
+import { baselinePolicy, economyAt, uniformTariffPolicy } from '../src/models/ha-trade-deqn/world.ts';
 import { evaluateWorld, solveHousehold } from '../src/models/ha-trade/index.ts';
 import { flag } from './args.ts';
 
@@ -27,8 +27,7 @@ const model = run.model as HaTradeDeqn;
 const { world } = model;
 const tariff = flag('tariff');
 const only = flag('only');
-const uniform = (t: number) => Float64Array.from(baselinePolicy(world), (v, k) => (k < world.pairs.length ? t : v));
-const allPoints = tariff === undefined ? validationPoints(world) : [baselinePolicy(world), uniform(Number(tariff))];
+const allPoints = tariff === undefined ? validationPoints(world) : [baselinePolicy(world), uniformTariffPolicy(world, Number(tariff))];
 const points = only === undefined ? allPoints : [allPoints[0], ...only.split(',').map((k) => allPoints[Number(k)])];
 if (points.some((x) => x === undefined)) throw new Error(`--only ${only}: expected indices 1-${allPoints.length - 1}`);
 const per = world.nZ * world.config.assets.points;

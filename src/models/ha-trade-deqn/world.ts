@@ -98,6 +98,11 @@ export function baselinePolicy(world: World): Float64Array {
   return x;
 }
 
+/** The status-quo policy with every input tariff at `tariff` (the 19-country benches' uniform point). */
+export function uniformTariffPolicy(world: World, tariff: number): Float64Array {
+  return Float64Array.from(baselinePolicy(world), (v, k) => (k < world.pairs.length ? tariff : v));
+}
+
 export interface Prices {
   wages: Float64Array;
   /** Gross return by country. */
