@@ -18,7 +18,6 @@ const CHECKPOINT = process.env.DEQN_EK19_CHECKPOINT ?? 'checkpoints/ha-trade-ek1
 let run: TrainingRun;
 let model: HaTradeDeqn;
 let statusQuo: Prices;
-let tariffPrices: Prices;
 let atTariff: NetworkEquilibrium;
 const sup = (v: ArrayLike<number>) => Array.from(v).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 
@@ -27,15 +26,15 @@ beforeAll(async () => {
   run = TrainingRun.load(CHECKPOINT);
   model = run.model as HaTradeDeqn;
   const { world } = model;
-  // The config's solver start is the reference status-quo equilibrium (test/ha-trade-deqn/ek19-units.test.ts).
-  const w0 = world.config.solver.initialWages!;
-  const mean = w0.reduce((s, v) => s + v, 0) / w0.length;
-  statusQuo = { wages: Float64Array.from(w0, (w) => w / mean), R: new Float64Array(world.M).fill(world.config.solver.initialR as number), rebates: new Float64Array(world.M) };
-  // The reference equilibrium at a uniform 10 % USA tariff (Broyden from the status quo, ~30 CPU s) and
+  // The price network's centre (raw output 0) is the config's solver start, the reference status-quo
+  // equilibrium (test/ha-trade-deqn/ek19-units.test.ts).
+  statusQuo = decodePrices(world, new Float64Array(world.priceDim));
+  // The reference equilibrium at a uniform 10 % USA tariff (Broyden from the status quo; with the network's
+  // distribution, most of this file's ~60 s) and
   // the network households' stationary distribution at its prices, on the reference's 100-point grid.
   const x = uniformTariffPolicy(world, 0.1);
   const ref = referenceAt(world, x);
-  tariffPrices = { wages: ref.wages, R: new Float64Array(world.M).fill(ref.R as number), rebates: ref.rebates };
+  const tariffPrices: Prices = { wages: ref.wages, R: new Float64Array(world.M).fill(ref.R as number), rebates: ref.rebates };
   atTariff = solveNetwork(model, run.net, x, { prices: tariffPrices, points: world.config.assets.points, tol: 1e-11, maxIterations: 20000 });
 }, 240_000);
 
