@@ -11,8 +11,9 @@
 // prices are within ~0.5 % of them), so the whole bench costs ~1 min CPU.
 // --tariff T: the validation's households at every input tariff = T instead of the status quo, at the
 // reference solver's equilibrium prices there (two reference solves, ~1 CPU min more): which countries'
-// households carry the Euler error away from the centre prices.
-//   npx tsx bench/ha-trade-deqn-ek19-euler.ts --checkpoint DIR [--tariff T] [--households 1900] [--periods 10] [--json]
+// households carry the Euler error away from the centre prices. --point K: the same at the validation's
+// K-th point (validation.ts validationPoints; 0 is the status quo, 1-4 the heterogeneous tariff vectors).
+//   npx tsx bench/ha-trade-deqn-ek19-euler.ts --checkpoint DIR [--tariff T | --point K] [--households 1900] [--periods 10] [--json]
 import { initBackend } from '../src/tensor/backend.ts';
 import { TrainingRun } from '../src/run/training-run.ts';
 import { toMarkdown } from '../src/io/tables.ts';
@@ -20,7 +21,7 @@ import type { HaTradeDeqn } from '../src/models/ha-trade-deqn/index.ts';
 import { baselinePolicy, decodePrices, uniformTariffPolicy } from '../src/models/ha-trade-deqn/world.ts';
 import { priceRaw, solveNetwork } from '../src/models/ha-trade-deqn/solution.ts';
 import { panelShape } from '../src/models/ha-trade-deqn/panel.ts';
-import { eulerRowsAt, referenceAt, simulatedEulerRows, summariseEulerRows, type EulerRow } from '../src/models/ha-trade-deqn/validation.ts';
+import { eulerRowsAt, referenceAt, simulatedEulerRows, summariseEulerRows, validationPoints, type EulerRow } from '../src/models/ha-trade-deqn/validation.ts';
 import { cpuSeconds, flag } from './args.ts';
 
 await initBackend();
@@ -37,9 +38,16 @@ const A = world.economy.tfp;
 
 let t = cpuSeconds();
 const tariffFlag = flag('tariff');
+const pointFlag = flag('point');
+if (tariffFlag !== undefined && pointFlag !== undefined) throw new Error('give --tariff T or --point K, not both');
+const points = validationPoints(world);
+if (pointFlag !== undefined && !(Number(pointFlag) >= 0 && Number(pointFlag) < points.length && Number.isInteger(Number(pointFlag)))) {
+  throw new Error(`--point must be an integer in [0, ${points.length - 1}], got ${pointFlag}`);
+}
 const sq = baselinePolicy(world);
-const base = tariffFlag === undefined ? sq : uniformTariffPolicy(world, Number(tariffFlag));
-const reference = tariffFlag === undefined ? undefined : referenceAt(world, base, referenceAt(world, sq));
+const base = pointFlag !== undefined ? points[Number(pointFlag)] : tariffFlag === undefined ? sq : uniformTariffPolicy(world, Number(tariffFlag));
+const atCentre = tariffFlag === undefined && (pointFlag === undefined || Number(pointFlag) === 0);
+const reference = atCentre ? undefined : referenceAt(world, base, referenceAt(world, sq));
 const prices = reference ? { wages: reference.wages, R: new Float64Array(M).fill(reference.R as number), rebates: reference.rebates } : decodePrices(world, priceRaw(model, run.net, base));
 const eq = solveNetwork(model, run.net, base, { prices, points: world.config.assets.points, tol: 1e-11, maxIterations: 20000 });
 const solveCpu = cpuSeconds() - t;
@@ -56,6 +64,13 @@ t = cpuSeconds();
 const panelRows = eulerRowsAt(model, run.net, run.net, lane0, (i) => lane0[i * shape.householdsPerCountry * d + lay.w]);
 const allRows = eulerRowsAt(model, run.net, run.net, panel, (i) => eq.prices.wages[i]);
 const panelCpu = cpuSeconds() - t;
+
+/** Which policy point the validation households are at, and at whose prices. */
+function where(): string {
+  if (atCentre) return "status quo at the price network's prices";
+  const what = pointFlag !== undefined ? `validation point ${pointFlag}` : `USA tariffs ${tariffFlag}`;
+  return `${what} at the reference equilibrium prices`;
+}
 
 /** Position of assets a in country i's grid [-phi, amax]: 0 at the limit, 1 at the top. */
 const position = (i: number, a: number) => (a + world.phi[i]) / (world.amax[i] + world.phi[i]);
@@ -141,7 +156,7 @@ const meanTable = {
   'panel all lanes mean rel. Euler %': names.map((_, i) => pct(summariseEulerRows(allRows.filter((r) => r.country === i)).meanRelative)),
 };
 const summary = {
-  sample: [`validation (stationary, ${tariffFlag === undefined ? 'status quo' : `USA tariffs ${tariffFlag}, reference prices`})`, 'training panel lane 0', 'training panel all lanes'],
+  sample: [`validation (stationary, ${where()})`, 'training panel lane 0', 'training panel all lanes'],
   households: [validation, panelRows, allRows].map((r) => String(r.length)),
   'mean rel. Euler %': [validation, panelRows, allRows].map((r) => pct(summariseEulerRows(r).meanRelative)),
   'p99 rel. Euler %': [validation, panelRows, allRows].map((r) => pct(summariseEulerRows(r).p99Relative)),
@@ -185,7 +200,7 @@ const cpu = { solve: solveCpu, validation: validationCpu, panel: panelCpu };
 if (process.argv.includes('--json')) {
   process.stdout.write(JSON.stringify({ checkpoint, episode: run.trainer.episode, households, periods, tables, cpuSeconds: cpu }) + '\n');
 } else {
-  process.stdout.write(`${checkpoint} (episode ${run.trainer.episode}): ${tariffFlag === undefined ? "status quo at the price network's prices" : `USA tariffs ${tariffFlag} at the reference equilibrium prices`}; ${households} households x ${periods} periods; panel ${shape.lanes} lanes x ${shape.rowsPerLane}\n\n`);
+  process.stdout.write(`${checkpoint} (episode ${run.trainer.episode}): ${where()}; ${households} households x ${periods} periods; panel ${shape.lanes} lanes x ${shape.rowsPerLane}\n\n`);
   for (const [name, table] of Object.entries(tables)) process.stdout.write(`${name}\n\n${toMarkdown(table)}\n\n`);
   process.stdout.write(`CPU: network equilibrium ${cpu.solve.toFixed(1)} s, validation households ${cpu.validation.toFixed(1)} s, training panel ${cpu.panel.toFixed(1)} s\n`);
 }
