@@ -20,6 +20,7 @@ interface TrainOptions {
   resume?: string;
   initFrom?: string;
   resetOutput?: boolean;
+  widen?: boolean;
   backend?: string;
   checkpoints: string;
   runs: string;
@@ -41,6 +42,7 @@ export function registerTrain(program: Command): void {
     .option('--resume <run-id>', 'continue run <run-id> from its latest checkpoint')
     .option('--init-from <checkpoint>', 'fine-tune: start the network from this checkpoint\'s weights (fresh optimizer, panel and episode count under the config\'s schedule)')
     .option('--reset-output', 'with --init-from: zero the main network\'s output layer (keep the hidden layers), e.g. when the outputs become corrections of a known policy')
+    .option('--widen', 'with --init-from: the config\'s network.hidden may be wider than the checkpoint\'s (same depth); the added units start with zero outgoing weights, so training starts from the checkpoint\'s policy')
     .option('--backend <name>', 'tensor backend: tensorflow-gpu, tensorflow, wasm, cpu')
     .option('--checkpoints <dir>', 'where run checkpoints live', 'checkpoints')
     .option('--runs <dir>', 'where TensorBoard logs live', 'runs')
@@ -54,8 +56,8 @@ async function openRun(configFile: string | undefined, opts: TrainOptions): Prom
   const where: RunLocations = { checkpointsRoot: opts.checkpoints, runsRoot: opts.runs };
   const episodes = integerOption('--episodes', opts.episodes, 1);
   if (opts.resume !== undefined) {
-    if (configFile !== undefined || opts.seed !== undefined || opts.name !== undefined || opts.initFrom !== undefined || opts.resetOutput) {
-      throw new UsageError('--resume continues a run with its saved config; do not pass a config file, --seed, --name, --init-from or --reset-output with it');
+    if (configFile !== undefined || opts.seed !== undefined || opts.name !== undefined || opts.initFrom !== undefined || opts.resetOutput || opts.widen) {
+      throw new UsageError('--resume continues a run with its saved config; do not pass a config file, --seed, --name, --init-from, --reset-output or --widen with it');
     }
     await initBackend(opts.backend);
     return TrainingRun.resume(opts.resume, where, episodes);
@@ -67,7 +69,7 @@ async function openRun(configFile: string | undefined, opts: TrainOptions): Prom
   if (episodes !== undefined) config.training.episodes = episodes;
   await initBackend(opts.backend);
   if (opts.initFrom !== undefined && !existsSync(opts.initFrom)) throw new UsageError(`--init-from ${opts.initFrom}: no such checkpoint directory`);
-  return TrainingRun.create(config, opts.name ?? defaultRunId(configFile), where, opts.initFrom, { resetOutput: opts.resetOutput === true });
+  return TrainingRun.create(config, opts.name ?? defaultRunId(configFile), where, opts.initFrom, { resetOutput: opts.resetOutput === true, widen: opts.widen === true });
 }
 
 async function executeRun(run: TrainingRun): Promise<void> {

@@ -6,6 +6,7 @@ import { join, relative, resolve } from 'node:path';
 import { tf } from '../tensor/backend.ts';
 import { Rng } from '../tensor/rng.ts';
 import { Mlp } from '../deqn/network.ts';
+import { widenHiddenLayers } from '../deqn/widen.ts';
 import { Trainer, errorTable, type EpisodeMetrics, type ErrorTable } from '../deqn/trainer.ts';
 import type { DynamicModel } from '../deqn/model.ts';
 import { DYNAMIC_MODELS } from '../models/registry.ts';
@@ -50,20 +51,31 @@ export class TrainingRun {
    * first episode; the source is recorded in <run>/init-from.json. With `resetOutput` the main
    * network's output layer is zeroed after the copy: the hidden features are kept while the outputs
    * start at their zero point (e.g. params.householdBaseline of ha-trade, where zero is a known policy).
+   * With `widen` the config's network.hidden may be wider than the source's (same depth): the main
+   * network is widened function-preservingly (src/deqn/widen.ts), so the fine-tune starts from the
+   * source's policy with more capacity; towers must match exactly.
    */
-  static create(config: RunConfig, runId: string, where: RunLocations = DEFAULT_LOCATIONS, initFrom?: string, opts: { resetOutput?: boolean } = {}): TrainingRun {
+  static create(config: RunConfig, runId: string, where: RunLocations = DEFAULT_LOCATIONS, initFrom?: string, opts: { resetOutput?: boolean; widen?: boolean } = {}): TrainingRun {
     const runDir = resolve(where.checkpointsRoot, runId);
     if (existsSync(runDir)) {
       throw new UsageError(`run "${runId}" already exists in ${where.checkpointsRoot}/; continue it with --resume ${runId} or choose another --name`);
     }
     const source = initFrom === undefined ? undefined : readSnapshot(initFrom);
     if (opts.resetOutput && !source) throw new UsageError('--reset-output needs --init-from (it zeroes the output layer of the weights taken from a checkpoint)');
+    if (opts.widen && !source) throw new UsageError('--widen needs --init-from (it widens the weights taken from a checkpoint)');
     const run = new TrainingRun(runId, config, runDir, Rng.fromSeed(config.seed));
-    if (source) run.initialiseWeights(source, config.model);
+    if (source) run.initialiseWeights(source, config.model, opts.widen === true);
     if (opts.resetOutput) run.net.zeroTrunkOutput();
     writeRunConfig(runDir, config);
     if (source) {
-      const record = { source: relative(process.cwd(), resolve(source.dir)), sourceRunId: source.manifest.runId, sourceEpisode: source.episode, sourceGitRevision: source.manifest.gitRevision, ...(opts.resetOutput ? { resetOutput: true } : {}) };
+      const record = {
+        source: relative(process.cwd(), resolve(source.dir)),
+        sourceRunId: source.manifest.runId,
+        sourceEpisode: source.episode,
+        sourceGitRevision: source.manifest.gitRevision,
+        ...(opts.resetOutput ? { resetOutput: true } : {}),
+        ...(opts.widen ? { widenedFrom: hiddenWidthsOf(source, run.net.trunkVariables.length), widenedTo: config.network.hidden } : {}),
+      };
       writeFileSync(join(runDir, 'init-from.json'), JSON.stringify(record, null, 2) + '\n');
     }
     run.trainer.burnIn();
@@ -114,15 +126,42 @@ export class TrainingRun {
     this.trainer.episode = snap.episode;
   }
 
-  /** Network weights from another run's snapshot (model and shapes must match this run's config). */
-  private initialiseWeights(snap: LoadedSnapshot, model: string): void {
+  /**
+   * Network weights from another run's snapshot (model and shapes must match this run's config; with
+   * `widen`, the main network's hidden layers may be wider than the snapshot's).
+   */
+  private initialiseWeights(snap: LoadedSnapshot, model: string, widen: boolean): void {
     if (snap.manifest.model !== model) throw new UsageError(`--init-from ${snap.dir}: checkpoint is of model "${snap.manifest.model}", the config trains "${model}"`);
+    const values = widen ? this.widenedWeights(snap) : snap.weights.map((w) => w.values);
     const expected = this.net.variables.map((v) => v.shape.join('x')).join(',');
     const found = snap.weights.map((w) => w.shape.join('x')).join(',');
-    if (expected !== found) {
-      throw new UsageError(`--init-from ${snap.dir}: checkpoint weights (${found}) do not match the network of the config (${expected}); network.hidden, activation and the model's inputs must be the same`);
+    if (!widen && expected !== found) {
+      throw new UsageError(`--init-from ${snap.dir}: checkpoint weights (${found}) do not match the network of the config (${expected}); network.hidden, activation and the model's inputs must be the same (or pass --widen for wider hidden layers)`);
     }
-    this.net.setWeightValues(snap.weights.map((w) => w.values));
+    this.net.setWeightValues(values);
+  }
+
+  /** The snapshot's weights with the main network widened to this run's hidden widths (towers copied). */
+  private widenedWeights(snap: LoadedSnapshot): Float32Array[] {
+    const trunk = this.net.trunkVariables.length;
+    const mine = this.net.variables.map((v) => v.shape.join('x'));
+    const theirs = snap.weights.map((w) => w.shape.join('x'));
+    const mismatch = (why: string) => new UsageError(`--init-from ${snap.dir} --widen: ${why} (checkpoint ${theirs.join(',')}, config ${mine.join(',')})`);
+    if (theirs.length !== mine.length) throw mismatch('the networks differ in depth or towers; --widen changes only the widths of the main hidden layers');
+    if (theirs.slice(trunk).join(',') !== mine.slice(trunk).join(',')) throw mismatch('the towers differ; they must match exactly');
+    const inputDim = snap.weights[0].shape[0];
+    const oldHidden = hiddenWidthsOf(snap, trunk);
+    const newHidden = [...this.config.network.hidden];
+    if (this.net.variables[0].shape[0] !== inputDim || this.net.variables[trunk - 1].shape[0] !== snap.weights[trunk - 1].shape[0]) {
+      throw mismatch('the main network\'s inputs or outputs differ');
+    }
+    let widened: number[][];
+    try {
+      widened = widenHiddenLayers(snap.weights.slice(0, trunk).map((w) => w.values), inputDim, oldHidden, newHidden, Rng.fromSeed(`widen:${this.config.seed}`));
+    } catch (e) {
+      throw mismatch((e as Error).message);
+    }
+    return [...widened.map((w) => Float32Array.from(w)), ...snap.weights.slice(trunk).map((w) => w.values)];
   }
 
   private openLogger(where: RunLocations): void {
@@ -225,4 +264,9 @@ export class TrainingRun {
     this.trainer.adam.dispose();
     this.net.dispose();
   }
+}
+
+/** Hidden widths of a snapshot's main network (its first `trunkVariables` arrays: kernel, bias per layer). */
+function hiddenWidthsOf(snap: LoadedSnapshot, trunkVariables: number): number[] {
+  return snap.weights.slice(0, trunkVariables - 2).filter((_, k) => k % 2 === 0).map((w) => w.shape[1]);
 }

@@ -1,11 +1,13 @@
 // Fine-tuning a run from another run's checkpoint (TrainingRun.create with initFrom, `deqn train
 // --init-from`): the new run starts from the source's weights exactly, with a fresh optimizer and
-// episode count, records its source, and refuses a checkpoint whose network does not match.
+// episode count, records its source, and refuses a checkpoint whose network does not match; with
+// --widen (TrainingRun.create opts.widen) it starts a wider network that computes the source's function.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend } from '../../src/tensor/backend.ts';
+import { initBackend, tf } from '../../src/tensor/backend.ts';
+import { Rng } from '../../src/tensor/rng.ts';
 import { loadRunConfig, type RunConfig } from '../../src/io/run-config.ts';
 import { TrainingRun, type RunLocations } from '../../src/run/training-run.ts';
 import { UsageError } from '../../src/io/errors.ts';
@@ -74,5 +76,32 @@ describe('a run initialised from another run\'s checkpoint', () => {
     const config = smallConfig(2, [7]);
     expect(() => TrainingRun.create(config, 'tuned', where, join(where.checkpointsRoot, 'source'))).toThrow(UsageError);
     expect(existsSync(join(where.checkpointsRoot, 'tuned'))).toBe(false);
+  }, 60_000);
+
+  it('with widen: a wider network (32x32 -> 48x40) computes the source\'s outputs to float32 rounding, then trains; narrowing or a new depth is refused', async () => {
+    const where = locations();
+    const source = TrainingRun.create(smallConfig(2), 'source', where);
+    await source.train(() => {});
+    const rng = Rng.fromSeed(5);
+    const rows = 64;
+    const features = Float32Array.from({ length: rows * source.model.featureDim }, () => 2 * rng.uniform() - 1);
+    const outputsOf = (run: TrainingRun) => tf.tidy(() => Array.from(run.net.raw(tf.tensor2d(features, [rows, run.model.featureDim])).dataSync()));
+    const before = outputsOf(source);
+    source.dispose();
+
+    const wide = TrainingRun.create(smallConfig(2, [48, 40]), 'wide', where, join(where.checkpointsRoot, 'source'), { widen: true });
+    expect(wide.net.variables[0].shape).toEqual([wide.model.featureDim, 48]);
+    const after = outputsOf(wide);
+    const scale = Math.max(...before.map(Math.abs));
+    after.forEach((v, k) => expect(Math.abs(v - before[k])).toBeLessThan(1e-5 * Math.max(1, scale)));
+    expect(JSON.parse(readFileSync(join(where.checkpointsRoot, 'wide', 'init-from.json'), 'utf8'))).toMatchObject({ widenedFrom: [32, 32], widenedTo: [48, 40] });
+    await wide.train(() => {});
+    expect(outputsOf(wide)).not.toEqual(after);
+    wide.dispose();
+
+    expect(() => TrainingRun.create(smallConfig(2, [16, 32]), 'narrow', where, join(where.checkpointsRoot, 'source'), { widen: true })).toThrow(/narrow/);
+    expect(() => TrainingRun.create(smallConfig(2, [48, 48, 48]), 'deeper', where, join(where.checkpointsRoot, 'source'), { widen: true })).toThrow(UsageError);
+    expect(() => TrainingRun.create(smallConfig(2, [48, 40]), 'no-source', where, undefined, { widen: true })).toThrow(UsageError);
+    expect(existsSync(join(where.checkpointsRoot, 'narrow'))).toBe(false);
   }, 60_000);
 });

@@ -1,4 +1,4 @@
-// widenHiddenLayers (networks.ts): a household network widened from 16x16 to 24x20 hidden units with the
+// widenHiddenLayers (src/deqn/widen.ts): a household network widened from 16x16 to 24x20 hidden units with the
 // added units' outgoing weights zero computes the same function (raw outputs within 1e-6 of the original's,
 // float32 summation order only) at random feature rows, while the added units are live: their outgoing
 // weights get a non-zero gradient from a loss on the outputs, so training can use them.
@@ -7,7 +7,8 @@ import { initBackend, tf } from '../../src/tensor/backend.ts';
 import { Rng } from '../../src/tensor/rng.ts';
 import { parseTransitionParams } from '../../src/models/ha-trade-transition-deqn/params.ts';
 import { buildSetup, type TransitionSetup } from '../../src/models/ha-trade-transition-deqn/setup.ts';
-import { createNetworks, householdDim, networkWeights, widenHiddenLayers } from '../../src/models/ha-trade-transition-deqn/networks.ts';
+import { createNetworks, householdDim, networkWeights } from '../../src/models/ha-trade-transition-deqn/networks.ts';
+import { widenHiddenLayers } from '../../src/deqn/widen.ts';
 import { restoreNetworks } from '../../src/models/ha-trade-transition-deqn/train.ts';
 import { SMALL_TRANSITION_CONFIG } from './small-config.ts';
 
