@@ -1,6 +1,7 @@
 // The shipped transition-DEQN checkpoint (checkpoints/ha-trade-transition-deqn/): it loads, its path
 // after a zero policy change stays at the old steady state's wages (the documented accuracy of the
-// shipped networks, not of the method: wages 0.2 % (measured 0.112 %), R within 30 bp (measured 23 bp at t = 2, 12.8 bp in the long run), markets within 3e-3 (measured 2.0e-3)), and after
+// shipped networks: wages 0.05 % (measured 0.011 %), R within 3 bp (measured 0.26 bp), markets within 1e-3
+// (measured 1.6e-4); the networks shipped before 2026-11-23 drifted 23 bp in R), and after
 // HOME's tariff 0.25 its long-run wages are those of part 1's stationary solver at the new policy
 // (independent reference computation) to 0.1 %, its impact wage below the long-run one as the
 // reference path's (HOME's wage rises over the transition).
@@ -25,12 +26,12 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('shipped transition DEQN checkpoint', () => {
-  it('zero policy change: wages at the old steady state to 0.2 %, R within 30 bp, markets clear to 3e-3', () => {
+  it('zero policy change: wages at the old steady state to 0.05 %, R within 3 bp, markets clear to 1e-3', () => {
     const path = networkPath(setup, nets, oldPolicy(setup), 3);
     for (const d of path.dates) {
-      for (let i = 0; i < setup.M; i++) expect(Math.abs(d.prices.wages[i] - setup.oldWages[i])).toBeLessThan(2e-3);
-      expect(Math.abs(d.prices.Rnext - setup.oldR)).toBeLessThan(30e-4);
-      for (const r of dateMarkets(setup, d, path.tariffs).residuals) expect(Math.abs(r)).toBeLessThan(3e-3);
+      for (let i = 0; i < setup.M; i++) expect(Math.abs(d.prices.wages[i] - setup.oldWages[i])).toBeLessThan(5e-4);
+      expect(Math.abs(d.prices.Rnext - setup.oldR)).toBeLessThan(3e-4);
+      for (const r of dateMarkets(setup, d, path.tariffs).residuals) expect(Math.abs(r)).toBeLessThan(1e-3);
     }
   });
 
