@@ -132,13 +132,16 @@ export class TrainingRun {
    */
   private initialiseWeights(snap: LoadedSnapshot, model: string, widen: boolean): void {
     if (snap.manifest.model !== model) throw new UsageError(`--init-from ${snap.dir}: checkpoint is of model "${snap.manifest.model}", the config trains "${model}"`);
-    const values = widen ? this.widenedWeights(snap) : snap.weights.map((w) => w.values);
+    if (widen) {
+      this.net.setWeightValues(this.widenedWeights(snap));
+      return;
+    }
     const expected = this.net.variables.map((v) => v.shape.join('x')).join(',');
     const found = snap.weights.map((w) => w.shape.join('x')).join(',');
-    if (!widen && expected !== found) {
+    if (expected !== found) {
       throw new UsageError(`--init-from ${snap.dir}: checkpoint weights (${found}) do not match the network of the config (${expected}); network.hidden, activation and the model's inputs must be the same (or pass --widen for wider hidden layers)`);
     }
-    this.net.setWeightValues(values);
+    this.net.setWeightValues(snap.weights.map((w) => w.values));
   }
 
   /** The snapshot's weights with the main network widened to this run's hidden widths (towers copied). */
